@@ -1,0 +1,29 @@
+"""chainrule: a define-by-run deep-learning framework on NumPy with PyTorch's API.
+
+``import chainrule as torch`` runs ordinary PyTorch teaching code on the CPU.
+"""
+
+from . import _dtypes
+from ._device import cuda, device
+from ._dtypes import (bfloat16, bool, double, dtype, finfo, float, float16, float32, float64,
+                      get_default_dtype, half, iinfo, int, int8, int16, int32, int64, long,
+                      promote_types, result_type, set_default_dtype, short, uint8, can_cast)
+from ._tensor import Size, Tensor, as_tensor, from_numpy, is_tensor, tensor
+from . import ops
+from .ops import *  # noqa: F401,F403
+from . import autograd
+from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .random import Generator, default_generator, initial_seed, manual_seed, seed
+from .random import get_rng_state, set_rng_state
+
+__version__ = "0.1.0"
+
+
+def is_floating_point(input: Tensor):
+    """Whether ``input`` has a floating dtype."""
+    return input.is_floating_point()
+
+
+def numel(input: Tensor):
+    """The number of elements of ``input``."""
+    return input.numel()

@@ -1,0 +1,304 @@
+"""The backward engine: ``backward`` and ``grad``.
+
+It walks the graph iteratively (no recursion, so very long chains work) in reverse topological
+order: a node runs once all the gradients flowing into it have been summed. Gradients that were
+broadcast in the forward pass are reduced back to their input's shape here, in one place.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .function import AccumulateGrad
+from .grad_mode import GRAD_ENABLED
+
+_ops = None  # chainrule.ops, bound lazily (it imports this package)
+
+
+def _operations():
+    global _ops
+    if _ops is None:
+        from .. import ops
+
+        _ops = ops
+    return _ops
+
+
+def _as_tuple(x) -> tuple:
+    if x is None:
+        return ()
+    from .._tensor import Tensor
+
+    return (x,) if isinstance(x, Tensor) else tuple(x)
+
+
+def _root_grads(outputs: tuple, grad_outputs, create_graph: bool) -> list:
+    """The gradient each output starts with: given, or ones for a scalar output."""
+    from .._tensor import Tensor
+
+    given = _as_tuple(grad_outputs) if grad_outputs is not None else (None,) * len(outputs)
+    if len(given) != len(outputs):
+        raise RuntimeError(f"grad can be implicitly created only for scalar outputs; got "
+                           f"{len(given)} gradients for {len(outputs)} outputs")
+    grads = []
+    for i, (out, g) in enumerate(zip(outputs, given)):
+        if not isinstance(out, Tensor):
+            raise TypeError(f"backward: outputs must be tensors, received {type(out).__name__}")
+        if not out._requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have "
+                               "a grad_fn")
+        if g is None:
+            if out._data.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            if out._data.dtype.kind != "f":
+                raise RuntimeError("grad can be implicitly created only for real scalar outputs")
+            g = Tensor._make(np.ones(out._data.shape, out._data.dtype))
+        else:
+            if not isinstance(g, Tensor):
+                g = Tensor._make(np.asarray(g, dtype=out._data.dtype))
+            if g._data.shape != out._data.shape:
+                raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
+                                   f"{g.shape} and output[{i}] has a shape of {out.shape}.")
+            if not create_graph:
+                g = Tensor._make(g._data.copy())  # never adopt or mutate the caller's tensor
+        grads.append(g)
+    return grads
+
+
+def _fit(g, meta, create_graph: bool, node):
+    """Reduce a gradient to its input's shape (undoing broadcasting) and dtype."""
+    shape, dtype = meta
+    arr = g._data
+    if arr.shape != shape:
+        lead = arr.ndim - len(shape)
+        if lead < 0 or any(s != 1 and s != a for s, a in zip(shape, arr.shape[lead:])):
+            raise RuntimeError(f"Function {node.name()} returned an invalid gradient - got "
+                               f"{list(arr.shape)} but expected shape compatible with "
+                               f"{list(shape)}")
+        if create_graph:
+            g = _operations().sum_to_size(g, shape)
+        else:
+            axes = tuple(range(lead)) + tuple(
+                lead + i for i, s in enumerate(shape) if s == 1 and arr.shape[lead + i] != 1)
+            arr = arr.sum(axis=axes, keepdims=True) if axes else arr
+            g = type(g)._make(arr.reshape(shape))
+    if g._data.dtype != dtype:
+        g = g.to(_from_np(dtype)) if create_graph else type(g)._make(g._data.astype(dtype))
+    return g
+
+
+def _from_np(npd):
+    from .._dtypes import from_numpy_dtype
+
+    return from_numpy_dtype(npd)
+
+
+def _add(a, b, create_graph: bool):
+    if create_graph or a._requires_grad or b._requires_grad:
+        return a + b
+    return type(a)._make(a._data + b._data)
+
+
+def _run_hooks(hooks, grad):
+    for hook in hooks:
+        result = hook(grad)
+        if result is not None:
+            grad = result
+    return grad
+
+
+def _accumulate(leaf, g, create_graph: bool, adoptable: bool) -> None:
+    """Add ``g`` into ``leaf.grad``, in place when the buffer is ours."""
+    Tensor = type(leaf)
+    old = leaf._grad
+    if create_graph:
+        leaf._grad = g if old is None else old + g
+    elif old is None:
+        arr = g._data
+        if not (adoptable and arr.flags.owndata and arr.flags.writeable):
+            arr = arr.copy()
+        leaf._grad = Tensor._make(arr)
+    elif old._requires_grad or not old._data.flags.writeable:
+        leaf._grad = Tensor._make(old._data + g._data)
+    else:
+        np.add(old._data, g._data, out=old._data)
+        old._version.value += 1
+
+
+def execute(outputs, grad_outputs=None, retain_graph=None, create_graph=False, inputs=None,
+            accumulate=True, allow_unused=False, materialize_grads=False):
+    """Run the backward pass from ``outputs``.
+
+    With ``accumulate`` the gradients are added to the leaves' ``.grad`` (only ``inputs``' when
+    given); otherwise the gradients of ``inputs`` are returned as a tuple.
+    """
+    from .._tensor import Tensor
+
+    outputs = _as_tuple(outputs)
+    if retain_graph is None:
+        retain_graph = create_graph
+    grads = _root_grads(outputs, grad_outputs, create_graph)
+    inputs = _as_tuple(inputs)
+    capture: dict = {}
+    for j, t in enumerate(inputs):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"inputs must be tensors, received {type(t).__name__} at index {j}")
+        if not t._requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+        key = (t._grad_fn, t._output_nr) if t._grad_fn is not None else (t._accumulator(), 0)
+        capture.setdefault(key, []).append(j)
+    captured = [None] * len(inputs)
+
+    roots = []
+    for out in outputs:
+        roots.append((out._grad_fn, out._output_nr) if out._grad_fn is not None
+                     else (out._accumulator(), 0))
+    deps: dict = {}
+    seen = {node for node, _ in roots}
+    stack = list(seen)
+    while stack:
+        node = stack.pop()
+        for edge in node._next:
+            if edge:
+                nxt = edge[0]
+                deps[nxt] = deps.get(nxt, 0) + 1
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+
+    buffers: dict = {}
+    not_adoptable: set = set()
+    for (node, nr), g in zip(roots, grads):
+        buf = buffers.setdefault(node, {})
+        buf[nr] = g if nr not in buf else _add(buf[nr], g, create_graph)
+    ready = [node for node in dict.fromkeys(n for n, _ in roots) if not deps.get(node)]
+
+    prev_mode = GRAD_ENABLED[0]
+    GRAD_ENABLED[0] = create_graph
+    try:
+        while ready:
+            node = ready.pop()
+            buf = buffers.pop(node, {})
+            if isinstance(node, AccumulateGrad):
+                g = buf.get(0)
+                leaf = node.variable
+                if g is not None and leaf._hooks:
+                    g = _run_hooks(leaf._hooks, g)
+                if capture:
+                    for j in capture.get((node, 0), ()):
+                        captured[j] = g
+                if accumulate and g is not None and (not capture or (node, 0) in capture):
+                    _accumulate(leaf, g, create_graph, id(g._data) not in not_adoptable)
+                    if leaf._post_acc_hooks:
+                        for hook in leaf._post_acc_hooks:
+                            hook(leaf)
+                continue
+            if node._pre_hooks:
+                for nr, hooks in node._pre_hooks.items():
+                    if nr >= 0 and nr in buf:
+                        buf[nr] = _run_hooks(hooks, buf[nr])
+            if capture:
+                for nr, g in buf.items():
+                    for j in capture.get((node, nr), ()):
+                        captured[j] = g
+            results = _call_backward(node, buf, retain_graph) if buf else ()
+            is_user_fn = not node._function.raw
+            seen_arrays = set()
+            for i, edge in enumerate(node._next):
+                if not edge:
+                    continue
+                nxt, nr = edge
+                g = results[i] if i < len(results) else None
+                if g is not None:
+                    g = _fit(g, node._input_meta[i], create_graph, node)
+                    key = id(g._data)
+                    if is_user_fn or key in seen_arrays:
+                        not_adoptable.add(key)
+                    seen_arrays.add(key)
+                    nbuf = buffers.setdefault(nxt, {})
+                    nbuf[nr] = g if nr not in nbuf else _add(nbuf[nr], g, create_graph)
+                deps[nxt] -= 1
+                if deps[nxt] == 0:
+                    ready.append(nxt)
+    finally:
+        GRAD_ENABLED[0] = prev_mode
+
+    if accumulate:
+        return None
+    for j, g in enumerate(captured):
+        if g is None:
+            if not allow_unused and not materialize_grads:
+                raise RuntimeError("One of the differentiated Tensors appears to not have been "
+                                   "used in the graph. Set allow_unused=True if this is the "
+                                   "desired behavior.")
+            if materialize_grads:
+                captured[j] = Tensor._make(np.zeros_like(inputs[j]._data))
+    return tuple(captured)
+
+
+def _call_backward(node, buf: dict, retain_graph: bool) -> tuple:
+    """Call the node's ``backward`` with one gradient per output, zeros where none arrived."""
+    from .._tensor import Tensor
+
+    metas = node._outputs_meta
+    grads = []
+    for nr, meta in enumerate(metas):
+        g = buf.get(nr)
+        if g is None and meta is not None and node.materialize_grads:
+            g = Tensor._make(np.zeros(meta[0], meta[1]))
+        grads.append(g)
+    results = node._function.backward(node, *grads)
+    if not isinstance(results, tuple):
+        results = (results,)
+    if len(results) != len(node._next):
+        raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
+                           f"(expected {len(node._next)}, got {len(results)})")
+    for i, (r, edge) in enumerate(zip(results, node._next)):
+        if r is not None and not isinstance(r, Tensor):
+            if edge is False:
+                continue
+            raise TypeError(f"function {node.name()} returned a gradient of type "
+                            f"{type(r).__name__} at index {i}; expected a Tensor or None")
+    if node._post_hooks:
+        for hook in node._post_hooks:
+            replaced = hook(results, tuple(grads))
+            if replaced is not None:
+                results = tuple(replaced)
+    if not retain_graph:
+        node._release()
+    return results
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
+             inputs=None) -> None:
+    """Accumulate into the leaves' ``.grad`` the gradients of ``tensors``.
+
+    Args:
+        tensors: outputs to differentiate (a tensor or a sequence).
+        grad_tensors: the gradient of some scalar with respect to each output; may be omitted
+            for scalar outputs.
+        retain_graph: keep the graph's saved tensors for another backward (default:
+            ``create_graph``).
+        create_graph: record the backward pass so higher-order gradients can be taken.
+        inputs: only accumulate into these tensors' ``.grad``.
+    """
+    if inputs is not None and len(_as_tuple(inputs)) == 0:
+        raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+    execute(tensors, grad_tensors, retain_graph, create_graph, inputs, accumulate=True)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """Return the gradients of ``outputs`` with respect to ``inputs`` without touching ``.grad``.
+
+    Example:
+        >>> import chainrule as torch
+        >>> x = torch.tensor(3.0, requires_grad=True)
+        >>> torch.autograd.grad(x ** 2, x)
+        (tensor(6.),)
+    """
+    if is_grads_batched:
+        raise NotImplementedError("grad: is_grads_batched=True is not supported")
+    return execute(outputs, grad_outputs, retain_graph, create_graph, inputs,
+                     accumulate=False, allow_unused=bool(allow_unused),
+                     materialize_grads=materialize_grads)
