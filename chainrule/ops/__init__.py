@@ -1,7 +1,20 @@
-"""The op families. Importing this package binds every op to ``Tensor`` as a method."""
+"""The op families. Importing this package binds every op to ``Tensor`` as a method.
 
-from . import arithmetic, comparison, conversion, elementwise  # noqa: F401
+Each family module lists its public functions in ``__all__``; they are re-exported here and from
+``chainrule`` itself (``chainrule.exp``, ``chainrule.cat`` …), as in PyTorch.
+"""
+
+from . import (activation, arithmetic, comparison, conversion, conv, creation, dropout,  # noqa
+               elementwise, embedding, indexing, linalg, linear, loss, normalization, pooling,
+               reduction, resample, shape, softmax)
+from .activation import *  # noqa: F401,F403
 from .arithmetic import *  # noqa: F401,F403
 from .comparison import *  # noqa: F401,F403
-from .conversion import clone  # noqa: F401
+from .conversion import *  # noqa: F401,F403
+from .creation import *  # noqa: F401,F403
 from .elementwise import *  # noqa: F401,F403
+from .indexing import *  # noqa: F401,F403
+from .linalg import *  # noqa: F401,F403
+from .reduction import *  # noqa: F401,F403
+from .shape import *  # noqa: F401,F403
+from .softmax import *  # noqa: F401,F403

@@ -11,6 +11,13 @@ from ._inplace import inplace, inplace_ufunc
 from ._util import as_operand, bind, binary_dtype, cast, float_dtype, write_out
 
 
+
+__all__ = [
+    "add", "sub", "subtract", "rsub", "mul", "multiply", "div", "divide", "true_divide",
+    "floor_divide", "pow", "float_power", "maximum", "minimum", "atan2", "arctan2", "fmod",
+    "remainder",
+]
+
 class Add(Function):
     raw = True
 

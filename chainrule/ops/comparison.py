@@ -9,6 +9,14 @@ from ._inplace import inplace
 from ._util import as_operand, bind, binary_dtype, cast, check_tensor
 
 
+
+__all__ = [
+    "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal",
+    "not_equal", "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and",
+    "bitwise_or", "bitwise_xor", "bitwise_not", "isnan", "isinf", "isposinf", "isneginf",
+    "isfinite", "isclose", "allclose", "equal",
+]
+
 def _compare(ufunc, name: str):
     def op(input, other, *, out=None) -> Tensor:
         input, other = as_operand(input), as_operand(other)

@@ -11,6 +11,11 @@ from ..autograd.function import Function
 from ._util import bind, check_tensor
 
 
+
+__all__ = [
+    "clone",
+]
+
 class ToCopy(Function):
     raw = True
 

@@ -12,6 +12,15 @@ from ..autograd.function import Function
 from ._inplace import inplace
 from ._util import bind, check_tensor, to_float_tensor, write_out
 
+
+__all__ = [
+    "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "square",
+    "reciprocal", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh",
+    "sigmoid", "relu", "erf", "erfinv", "abs", "sign", "floor", "ceil", "trunc", "frac",
+    "round", "neg", "clamp", "clamp_min", "clamp_max", "arcsin", "arccos", "arctan", "absolute",
+    "negative", "clip", "fix",
+]
+
 try:
     from scipy.special import erf as _np_erf, erfinv as _np_erfinv  # optional, faster
 except ImportError:  # pragma: no cover - SciPy is optional
