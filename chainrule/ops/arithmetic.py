@@ -382,3 +382,5 @@ bind(
     __ifloordiv__=lambda self, o: inplace(self, floor_divide, o),
     __imod__=lambda self, o: inplace(self, remainder, o),
 )
+
+subtract, multiply, divide = sub, mul, div
