@@ -147,6 +147,7 @@ class BackwardNode(Node):
         self._to_save = None
         if not items:
             self._saved = ()
+            self._out_arrays = None
             return
         Tensor = _tensor_cls()
         packed = []
@@ -155,8 +156,10 @@ class BackwardNode(Node):
                 packed.append(None)
                 continue
             entry = None
+            raw = self._out_arrays
             for i, out in enumerate(outputs):
-                if isinstance(out, Tensor) and (item is out or item is out._data):
+                if isinstance(out, Tensor) and (item is out or item is out._data or (
+                        i < len(raw) and item is raw[i])):
                     if out._grad_fn is self:
                         entry = (1, out._data, out._version, out._version.value, i)
                     else:
@@ -174,6 +177,7 @@ class BackwardNode(Node):
                     entry = (2, np.asarray(item))
             packed.append(entry)
         self._saved = tuple(packed)
+        self._out_arrays = None
 
 
 def _unpack(node: BackwardNode, entry):
@@ -273,8 +277,11 @@ class Function(metaclass=_FunctionMeta):
             result = cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args],
                                  **kwargs)
             single = not isinstance(result, tuple)
+            raw_results = (result,) if single else result
             outputs = [Tensor._make(r if type(r) is np.ndarray else np.asarray(r))
-                       for r in ((result,) if single else result)]
+                       for r in raw_results]
+            if record:
+                ctx._out_arrays = raw_results  # 0-d results arrive as NumPy scalars
         else:
             prev = GRAD_ENABLED[0]
             GRAD_ENABLED[0] = False
@@ -284,6 +291,7 @@ class Function(metaclass=_FunctionMeta):
                 GRAD_ENABLED[0] = prev
             single = not isinstance(result, tuple)
             outputs = list((result,) if single else result)
+            ctx._out_arrays = ()
             for i, out in enumerate(outputs):
                 if isinstance(out, Tensor) and (out._grad_fn is not None or any(
                         out is a for a in args)):
