@@ -118,6 +118,8 @@ def promote_types(a: dtype, b: dtype) -> dtype:
     a, b = to_dtype(a), to_dtype(b)
     if a is b:
         return a
+    if a._category != b._category:  # e.g. int32 with float16 gives float16, unlike NumPy
+        return a if a._category > b._category else b
     return _FROM_NUMPY[np.promote_types(a.np, b.np)]
 
 

@@ -1,0 +1,1 @@
+"""chainrule benchmarks: ``python -m bench [--compare-torch]`` runs them and writes RESULTS.md."""
