@@ -15,6 +15,7 @@ from . import autograd
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .random import Generator, default_generator, initial_seed, manual_seed, seed
 from .random import get_rng_state, set_rng_state
+from ._tensor_str import get_printoptions, set_printoptions
 
 __version__ = "0.1.0"
 
@@ -27,3 +28,21 @@ def is_floating_point(input: Tensor):
 def numel(input: Tensor):
     """The number of elements of ``input``."""
     return input.numel()
+
+
+_SUBMODULES = {"nn", "optim", "utils", "datasets", "transforms", "keras", "linalg", "viz", "func",
+               "serialization"}
+_LAZY = {"save": ("serialization", "save"), "load": ("serialization", "load"),
+         "summary": ("nn.utils.summary", "summary")}
+
+
+def __getattr__(name: str):
+    """Import subpackages (``chainrule.nn``, ``chainrule.optim`` …) on first use."""
+    import importlib
+
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    if name in _LAZY:
+        module, attr = _LAZY[name]
+        return getattr(importlib.import_module(f".{module}", __name__), attr)
+    raise AttributeError(f"module 'chainrule' has no attribute '{name}'")
