@@ -216,7 +216,7 @@ class _FunctionMeta(type):
     def __init__(cls, name, bases, namespace) -> None:
         super().__init__(name, bases, namespace)
         node_name = namespace.get("node_name") or (
-            f"{name}Backward0" if namespace.get("raw", False) else f"{name}Backward")
+            f"{name}Backward0" if getattr(cls, "raw", False) else f"{name}Backward")
         cls._node_cls = type(node_name, (BackwardNode,), {"_function": cls, "__slots__": ()})
 
 

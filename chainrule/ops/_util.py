@@ -76,8 +76,9 @@ def wrap_dims(dim, ndim: int) -> tuple:
     if isinstance(dim, (int, np.integer)):
         return (_wrap_dim(int(dim), ndim),)
     axes = tuple(sorted(_wrap_dim(int(d), ndim) for d in dim))
-    if len(set(axes)) != len(axes):
-        raise RuntimeError(f"dim {axes} appears multiple times in the list of dims")
+    for a, b in zip(axes, axes[1:]):
+        if a == b:
+            raise RuntimeError(f"dim {a} appears multiple times in the list of dims")
     return axes if axes or ndim == 0 else tuple(range(ndim))
 
 
