@@ -7,6 +7,10 @@ Each family module lists its public functions in ``__all__``; they are re-export
 from . import (activation, arithmetic, comparison, conversion, conv, creation, dropout,  # noqa
                elementwise, embedding, indexing, linalg, linear, loss, normalization, pooling,
                reduction, resample, shape, softmax)
+
+# captured before the star imports below rebind names such as ``softmax`` to functions
+_PUBLIC_FAMILIES = (activation, arithmetic, comparison, conversion, creation, elementwise,
+                    indexing, linalg, reduction, shape, softmax)
 from .activation import *  # noqa: F401,F403
 from .arithmetic import *  # noqa: F401,F403
 from .comparison import *  # noqa: F401,F403
@@ -18,3 +22,5 @@ from .linalg import *  # noqa: F401,F403
 from .reduction import *  # noqa: F401,F403
 from .shape import *  # noqa: F401,F403
 from .softmax import *  # noqa: F401,F403
+
+__all__ = sorted({name for family in _PUBLIC_FAMILIES for name in family.__all__})
