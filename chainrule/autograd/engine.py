@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .function import AccumulateGrad
+from .function import ANOMALY, AccumulateGrad
 from .grad_mode import GRAD_ENABLED
 
 _ops = None  # chainrule.ops, bound lazily (it imports this package)
@@ -259,6 +259,8 @@ def _call_backward(node, buf: dict, retain_graph: bool) -> tuple:
                 continue
             raise TypeError(f"function {node.name()} returned a gradient of type "
                             f"{type(r).__name__} at index {i}; expected a Tensor or None")
+    if ANOMALY[0]:
+        _check_anomaly(node, results)
     if node._post_hooks:
         for hook in node._post_hooks:
             replaced = hook(results, tuple(grads))
@@ -267,6 +269,15 @@ def _call_backward(node, buf: dict, retain_graph: bool) -> tuple:
     if not retain_graph:
         node._release()
     return results
+
+
+def _check_anomaly(node, results) -> None:
+    """In anomaly mode: fail on NaN gradients, naming the op and where it was created."""
+    for i, r in enumerate(results):
+        if r is not None and r._data.dtype.kind == "f" and np.isnan(r._data).any():
+            stack = "".join(node.metadata.get("traceback_", ["(no forward trace recorded)\n"]))
+            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th "
+                               f"output.\nThe forward call that created it:\n{stack}")
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,

@@ -27,6 +27,13 @@ _FREED_MSG = (
 
 _Tensor = None  # chainrule.Tensor, bound on first use to avoid an import cycle
 
+# Hooks that optional features install while active, so the common path pays one list read:
+# FORWARD_AD[0] is called as ``fn(function_cls, ctx, args, outputs)`` after every op inside a
+# ``forward_ad.dual_level()``; ANOMALY[0] is True inside ``detect_anomaly()``, which makes
+# every recorded node keep the stack of the code that created it.
+FORWARD_AD = [None]
+ANOMALY = [False]
+
 
 def _tensor_cls():
     global _Tensor
@@ -301,6 +308,12 @@ class Function(metaclass=_FunctionMeta):
                 t._version.value += 1
         if record:
             _link(ctx, args, outputs, Tensor)
+            if ANOMALY[0]:
+                import traceback
+
+                ctx.metadata["traceback_"] = traceback.format_stack()[:-1]
+        if FORWARD_AD[0] is not None:
+            FORWARD_AD[0](cls, ctx, args, outputs)
         return outputs[0] if single else tuple(outputs)
 
 
