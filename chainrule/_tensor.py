@@ -112,6 +112,13 @@ class Tensor:
         t._base = self._base if self._base is not None else self
         return t
 
+    def _alias_with_history(self) -> "Tensor":
+        """A new tensor object over the same data that stands for this tensor in the graph."""
+        t = Tensor._make(self._data, self._requires_grad, self._grad_fn, self._output_nr)
+        if self._grad_fn is None and self._requires_grad:
+            t._acc = self._acc if self._acc is not None else weakref.ref(self._accumulator())
+        return t
+
     def _accumulator(self) -> AccumulateGrad:
         """This leaf's ``AccumulateGrad`` node (one per leaf, kept while the graph uses it)."""
         acc = self._acc() if self._acc is not None else None

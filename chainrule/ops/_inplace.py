@@ -4,6 +4,11 @@ When the op must be recorded, the out-of-place op runs on a copy of ``self`` tha
 old value in the graph, the result is written into ``self``'s memory (so views see it), and
 ``self`` takes over the new graph node. Otherwise the result is written straight into memory.
 Either way the version counter is bumped, so a saved tensor changed afterwards is caught.
+
+An in-place op on a view (``y[:, 0] += 1``, ``h.view(-1).relu_()``) also rewrites the history
+of the view's base, as PyTorch's ``CopySlices`` does: the base becomes "old base with the view's
+positions replaced by the op's result", and the view becomes a selection from the new base. The
+positions are found from the view's strides, so every kind of view is handled the same way.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import numpy as np
 
 from .._dtypes import from_numpy_dtype
 from .._tensor import Tensor, _grad_recorded
+from ..autograd.function import Function
 from ..autograd.grad_mode import GRAD_ENABLED
 
 
@@ -21,13 +27,9 @@ def check_inplace_allowed(self: Tensor) -> None:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                            "operation.")
     base = self._base
-    if base is not None and base._requires_grad:
-        if base._grad_fn is None:
-            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
-                               "in-place operation.")
-        raise RuntimeError("chainrule does not support in-place operations on a view of a tensor "
-                           "that requires grad; apply the op to the whole tensor or clone() "
-                           "the view first")
+    if base is not None and base._requires_grad and base._grad_fn is None:
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                           "in-place operation.")
 
 
 def _write(self: Tensor, values: np.ndarray) -> None:
@@ -60,6 +62,8 @@ def inplace(self: Tensor, op, *args, **kwargs) -> Tensor:
         raise TypeError(f"in-place operation needs a Tensor, received {type(self).__name__}")
     if _grad_recorded(self, *args):
         check_inplace_allowed(self)
+        if self._base is not None:
+            return _inplace_on_view(self, op, args, kwargs)
         old = Tensor._make(self._data.copy(), self._requires_grad, self._grad_fn,
                            self._output_nr)
         result = op(old, *args, **kwargs)
@@ -96,4 +100,82 @@ def inplace_ufunc(self: Tensor, ufunc, other, op) -> Tensor:
     except ValueError:
         return inplace(self, op, other)
     self._version.value += 1
+    return self
+
+
+def positions_in_base(view: Tensor, base: Tensor) -> np.ndarray | None:
+    """For each element of ``view``, its flat (row-major) index in ``base``; None when the
+    memory layouts do not allow working it out (non-contiguous base, different dtype)."""
+    b, v = base._data, view._data
+    item = b.itemsize
+    if v.dtype != b.dtype or not (b.flags.c_contiguous or b.flags.f_contiguous):
+        return None
+    offset = v.__array_interface__["data"][0] - b.__array_interface__["data"][0]
+    if offset % item or any(st % item for st in v.strides):
+        return None
+    logical = np.arange(b.size, dtype=np.int64).reshape(b.shape)
+    memory_order = logical.reshape(-1, order="F" if not b.flags.c_contiguous else "C")
+    positions = np.lib.stride_tricks.as_strided(
+        memory_order[offset // item:], shape=v.shape,
+        strides=tuple(st // item * memory_order.itemsize for st in v.strides))
+    return np.array(positions)
+
+
+class _WriteIntoBase(Function):
+    """The base after a view of it was overwritten: old values outside the view, new inside."""
+
+    raw = True
+    node_name = "CopySlices"
+
+    @staticmethod
+    def forward(ctx, base, values, positions):
+        ctx.positions, ctx.shape = positions, base.shape
+        return base
+
+    @staticmethod
+    def backward(ctx, g):
+        from .indexing import take
+        from .scatter import masked_fill
+
+        mask = np.zeros(ctx.shape, dtype=bool)
+        mask.reshape(-1)[ctx.positions.reshape(-1)] = True
+        return masked_fill(g, Tensor._make(mask), 0), take(g, Tensor._make(ctx.positions)), None
+
+
+class _SelectFromBase(Function):
+    """A view re-expressed as the selection of its positions from its (new) base."""
+
+    raw = True
+    node_name = "AsStridedBackward0"
+
+    @staticmethod
+    def forward(ctx, base, view, positions):
+        ctx.positions, ctx.size, ctx.shape = positions, base.size, base.shape
+        return view
+
+    @staticmethod
+    def backward(ctx, g):
+        from .creation import zeros
+        from .indexing import index_add
+
+        flat = index_add(zeros(ctx.size, dtype=g.dtype), 0,
+                         Tensor._make(ctx.positions.reshape(-1)), g.reshape(-1))
+        return flat.reshape(ctx.shape), None, None
+
+
+def _inplace_on_view(self: Tensor, op, args, kwargs) -> Tensor:
+    """Record ``op`` applied in place to a view, rewriting the base's history (CopySlices)."""
+    base = self._base
+    positions = positions_in_base(self, base)
+    if positions is None:
+        raise RuntimeError("in-place operation on this view is not supported by autograd (its "
+                           "base is not contiguous); clone() the view first")
+    old = Tensor._make(self._data.copy(), self._requires_grad, self._grad_fn, self._output_nr)
+    result = op(old, *args, **kwargs)
+    _write(self, result._data)
+    self._version.value += 1
+    new_base = _WriteIntoBase.apply(base._alias_with_history(), result, positions)
+    base._grad_fn, base._output_nr, base._requires_grad = new_base._grad_fn, 0, True
+    view = _SelectFromBase.apply(base, self._data, positions)
+    self._grad_fn, self._output_nr, self._requires_grad = view._grad_fn, 0, True
     return self
