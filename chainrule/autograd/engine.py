@@ -13,6 +13,16 @@ from .function import ANOMALY, AccumulateGrad
 from .grad_mode import GRAD_ENABLED
 
 _ops = None  # chainrule.ops, bound lazily (it imports this package)
+_Tensor = None  # chainrule.Tensor, likewise
+
+
+def _tensor_cls():
+    global _Tensor
+    if _Tensor is None:
+        from .._tensor import Tensor
+
+        _Tensor = Tensor
+    return _Tensor
 
 
 def _operations():
@@ -27,15 +37,12 @@ def _operations():
 def _as_tuple(x) -> tuple:
     if x is None:
         return ()
-    from .._tensor import Tensor
-
-    return (x,) if isinstance(x, Tensor) else tuple(x)
+    return (x,) if isinstance(x, _Tensor or _tensor_cls()) else tuple(x)
 
 
 def _root_grads(outputs: tuple, grad_outputs, create_graph: bool) -> list:
     """The gradient each output starts with: given, or ones for a scalar output."""
-    from .._tensor import Tensor
-
+    Tensor = _Tensor or _tensor_cls()
     given = _as_tuple(grad_outputs) if grad_outputs is not None else (None,) * len(outputs)
     if len(given) != len(outputs):
         raise RuntimeError(f"grad can be implicitly created only for scalar outputs; got "
@@ -132,8 +139,7 @@ def execute(outputs, grad_outputs=None, retain_graph=None, create_graph=False, i
     With ``accumulate`` the gradients are added to the leaves' ``.grad`` (only ``inputs``' when
     given); otherwise the gradients of ``inputs`` are returned as a tuple.
     """
-    from .._tensor import Tensor
-
+    Tensor = _Tensor or _tensor_cls()
     outputs = _as_tuple(outputs)
     if retain_graph is None:
         retain_graph = create_graph
@@ -178,8 +184,8 @@ def execute(outputs, grad_outputs=None, retain_graph=None, create_graph=False, i
     try:
         while ready:
             node = ready.pop()
-            buf = buffers.pop(node, {})
-            if isinstance(node, AccumulateGrad):
+            buf = buffers.pop(node, None) or {}
+            if type(node) is AccumulateGrad:
                 g = buf.get(0)
                 leaf = node.variable
                 if g is not None and leaf._hooks:
@@ -210,13 +216,18 @@ def execute(outputs, grad_outputs=None, retain_graph=None, create_graph=False, i
                 nxt, nr = edge
                 g = results[i] if i < len(results) else None
                 if g is not None:
-                    g = _fit(g, node._input_meta[i], create_graph, node)
+                    if g._data.shape != node._input_meta[i][0] or \
+                            g._data.dtype != node._input_meta[i][1]:
+                        g = _fit(g, node._input_meta[i], create_graph, node)
                     key = id(g._data)
                     if is_user_fn or key in seen_arrays:
                         not_adoptable.add(key)
                     seen_arrays.add(key)
-                    nbuf = buffers.setdefault(nxt, {})
-                    nbuf[nr] = g if nr not in nbuf else _add(nbuf[nr], g, create_graph)
+                    nbuf = buffers.get(nxt)
+                    if nbuf is None:
+                        buffers[nxt] = {nr: g}
+                    else:
+                        nbuf[nr] = g if nr not in nbuf else _add(nbuf[nr], g, create_graph)
                 deps[nxt] -= 1
                 if deps[nxt] == 0:
                     ready.append(nxt)
@@ -238,27 +249,28 @@ def execute(outputs, grad_outputs=None, retain_graph=None, create_graph=False, i
 
 def _call_backward(node, buf: dict, retain_graph: bool) -> tuple:
     """Call the node's ``backward`` with one gradient per output, zeros where none arrived."""
-    from .._tensor import Tensor
-
+    Tensor = _Tensor or _tensor_cls()
     metas = node._outputs_meta
-    grads = []
-    for nr, meta in enumerate(metas):
-        g = buf.get(nr)
-        if g is None and meta is not None and node.materialize_grads:
-            g = Tensor._make(np.zeros(meta[0], meta[1]))
-        grads.append(g)
+    if len(metas) == 1 and 0 in buf:
+        grads = (buf[0],)
+    else:
+        grads = []
+        for nr, meta in enumerate(metas):
+            g = buf.get(nr)
+            if g is None and meta is not None and node.materialize_grads:
+                g = Tensor._make(np.zeros(meta[0], meta[1]))
+            grads.append(g)
     results = node._function.backward(node, *grads)
-    if not isinstance(results, tuple):
+    if type(results) is not tuple:
         results = (results,)
     if len(results) != len(node._next):
         raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
                            f"(expected {len(node._next)}, got {len(results)})")
-    for i, (r, edge) in enumerate(zip(results, node._next)):
-        if r is not None and not isinstance(r, Tensor):
-            if edge is False:
-                continue
-            raise TypeError(f"function {node.name()} returned a gradient of type "
-                            f"{type(r).__name__} at index {i}; expected a Tensor or None")
+    if not node._function.raw:
+        for i, (r, edge) in enumerate(zip(results, node._next)):
+            if r is not None and not isinstance(r, Tensor) and edge is not False:
+                raise TypeError(f"function {node.name()} returned a gradient of type "
+                                f"{type(r).__name__} at index {i}; expected a Tensor or None")
     if ANOMALY[0]:
         _check_anomaly(node, results)
     if node._post_hooks:
