@@ -31,18 +31,20 @@ _LN2, _LN10 = math.log(2.0), math.log(10.0)
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 
-def _unary(name: str, forward, derivative, *, floating: bool = True, doc: str = ""):
+def _unary(name: str, saves: str, forward, derivative, *, floating: bool = True, doc: str = ""):
     """Make the primitive ``Function`` for an elementwise op and the function applying it.
 
     ``derivative(x, y, g)`` returns the input gradient from the input ``x``, the output ``y``
-    and the upstream gradient ``g``, using tensor ops (so it is itself differentiable).
+    and the upstream gradient ``g``, using tensor ops (so it is itself differentiable). Only
+    what ``saves`` names (``"x"``, ``"y"`` or ``""``) is kept for backward, the other is None,
+    so changing the unsaved one in place later is not an error (as in PyTorch).
     """
 
     def fwd(ctx, x):
         y = forward(x)
         if y.dtype != x.dtype and x.dtype.kind == "f":
             y = y.astype(x.dtype)
-        ctx.save_for_backward(x, y)
+        ctx.save_for_backward(x if "x" in saves else None, y if "y" in saves else None)
         return y
 
     def bwd(ctx, g):
@@ -69,33 +71,35 @@ def _zero_grad(x, y, g):
     return g * 0
 
 
-exp, Exp = _unary("exp", np.exp, lambda x, y, g: g * y, doc="Elementwise ``e**x``.")
-exp2, Exp2 = _unary("exp2", np.exp2, lambda x, y, g: g * y * _LN2, doc="Elementwise ``2**x``.")
-expm1, Expm1 = _unary("expm1", np.expm1, lambda x, y, g: g * (y + 1),
+exp, Exp = _unary("exp", "y", np.exp, lambda x, y, g: g * y, doc="Elementwise ``e**x``.")
+exp2, Exp2 = _unary("exp2", "y", np.exp2, lambda x, y, g: g * y * _LN2, doc="Elementwise ``2**x``.")
+expm1, Expm1 = _unary("expm1", "y", np.expm1, lambda x, y, g: g * (y + 1),
                       doc="``exp(x) - 1``, accurate for small x.")
-log, Log = _unary("log", np.log, lambda x, y, g: g / x, doc="Natural logarithm.")
-log2, Log2 = _unary("log2", np.log2, lambda x, y, g: g / (x * _LN2), doc="Base-2 logarithm.")
-log10, Log10 = _unary("log10", np.log10, lambda x, y, g: g / (x * _LN10),
+log, Log = _unary("log", "x", np.log, lambda x, y, g: g / x, doc="Natural logarithm.")
+log2, Log2 = _unary("log2", "x", np.log2, lambda x, y, g: g / (x * _LN2), doc="Base-2 logarithm.")
+log10, Log10 = _unary("log10", "x", np.log10, lambda x, y, g: g / (x * _LN10),
                       doc="Base-10 logarithm.")
-log1p, Log1p = _unary("log1p", np.log1p, lambda x, y, g: g / (x + 1),
+log1p, Log1p = _unary("log1p", "x", np.log1p, lambda x, y, g: g / (x + 1),
                       doc="``log(1 + x)``, accurate for small x.")
-sqrt, Sqrt = _unary("sqrt", np.sqrt, lambda x, y, g: g / (y * 2), doc="Square root.")
-rsqrt, Rsqrt = _unary("rsqrt", lambda x: 1.0 / np.sqrt(x), lambda x, y, g: g * y * y * y * -0.5,
+sqrt, Sqrt = _unary("sqrt", "y", np.sqrt, lambda x, y, g: g / (y * 2), doc="Square root.")
+rsqrt, Rsqrt = _unary("rsqrt", "y", lambda x: 1.0 / np.sqrt(x),
+                      lambda x, y, g: g * y * y * y * -0.5,
                       doc="``1 / sqrt(x)``.")
-square, Square = _unary("square", np.square, lambda x, y, g: g * x * 2, floating=False,
+square, Square = _unary("square", "x", np.square, lambda x, y, g: g * x * 2, floating=False,
                         doc="``x * x``.")
-reciprocal, Reciprocal = _unary("reciprocal", lambda x: 1.0 / x, lambda x, y, g: -g * y * y,
+reciprocal, Reciprocal = _unary("reciprocal", "y", lambda x: 1.0 / x, lambda x, y, g: -g * y * y,
                                 doc="``1 / x``.")
-sin, Sin = _unary("sin", np.sin, lambda x, y, g: g * x.cos(), doc="Sine.")
-cos, Cos = _unary("cos", np.cos, lambda x, y, g: -g * x.sin(), doc="Cosine.")
-tan, Tan = _unary("tan", np.tan, lambda x, y, g: g * (y * y + 1), doc="Tangent.")
-asin, Asin = _unary("asin", np.arcsin, lambda x, y, g: g * (1 - x * x).rsqrt(), doc="Arcsine.")
-acos, Acos = _unary("acos", np.arccos, lambda x, y, g: -g * (1 - x * x).rsqrt(),
+sin, Sin = _unary("sin", "x", np.sin, lambda x, y, g: g * x.cos(), doc="Sine.")
+cos, Cos = _unary("cos", "x", np.cos, lambda x, y, g: -g * x.sin(), doc="Cosine.")
+tan, Tan = _unary("tan", "y", np.tan, lambda x, y, g: g * (y * y + 1), doc="Tangent.")
+asin, Asin = _unary("asin", "x", np.arcsin, lambda x, y, g: g * (1 - x * x).rsqrt(), doc="Arcsine.")
+acos, Acos = _unary("acos", "x", np.arccos, lambda x, y, g: -g * (1 - x * x).rsqrt(),
                     doc="Arccosine.")
-atan, Atan = _unary("atan", np.arctan, lambda x, y, g: g / (x * x + 1), doc="Arctangent.")
-sinh, Sinh = _unary("sinh", np.sinh, lambda x, y, g: g * x.cosh(), doc="Hyperbolic sine.")
-cosh, Cosh = _unary("cosh", np.cosh, lambda x, y, g: g * x.sinh(), doc="Hyperbolic cosine.")
-tanh, Tanh = _unary("tanh", np.tanh, lambda x, y, g: g * (1 - y * y), doc="Hyperbolic tangent.")
+atan, Atan = _unary("atan", "x", np.arctan, lambda x, y, g: g / (x * x + 1), doc="Arctangent.")
+sinh, Sinh = _unary("sinh", "x", np.sinh, lambda x, y, g: g * x.cosh(), doc="Hyperbolic sine.")
+cosh, Cosh = _unary("cosh", "x", np.cosh, lambda x, y, g: g * x.sinh(), doc="Hyperbolic cosine.")
+tanh, Tanh = _unary("tanh", "y", np.tanh, lambda x, y, g: g * (1 - y * y),
+                    doc="Hyperbolic tangent.")
 
 
 def _sigmoid_forward(x):
@@ -104,21 +108,22 @@ def _sigmoid_forward(x):
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
-sigmoid, Sigmoid = _unary("sigmoid", _sigmoid_forward, lambda x, y, g: g * y * (1 - y),
+sigmoid, Sigmoid = _unary("sigmoid", "y", _sigmoid_forward, lambda x, y, g: g * y * (1 - y),
                           doc="The logistic function ``1 / (1 + exp(-x))``.")
-relu, Relu = _unary("relu", lambda x: np.maximum(x, 0), lambda x, y, g: g * (y > 0),
+relu, Relu = _unary("relu", "y", lambda x: np.maximum(x, 0), lambda x, y, g: g * (y > 0),
                     floating=False, doc="``max(x, 0)``.")
-erf, Erf = _unary("erf", _np_erf,
+erf, Erf = _unary("erf", "x", _np_erf,
                   lambda x, y, g: g * (-(x * x)).exp() * _TWO_OVER_SQRT_PI,
                   doc="The Gauss error function.")
-abs, Abs = _unary("abs", np.abs, lambda x, y, g: g * x.sign(), floating=False,  # noqa: A001
+abs, Abs = _unary("abs", "x", np.abs, lambda x, y, g: g * x.sign(), floating=False,  # noqa: A001
                   doc="Absolute value.")
-sign, Sign = _unary("sign", np.sign, _zero_grad, floating=False, doc="-1, 0 or 1 by sign.")
-floor, Floor = _unary("floor", np.floor, _zero_grad, floating=False, doc="Round down.")
-ceil, Ceil = _unary("ceil", np.ceil, _zero_grad, floating=False, doc="Round up.")
-trunc, Trunc = _unary("trunc", np.trunc, _zero_grad, floating=False, doc="Round towards 0.")
-frac, Frac = _unary("frac", lambda x: x - np.trunc(x), lambda x, y, g: g, doc="``x - trunc(x)``.")
-_round0, Round = _unary("round", np.round, _zero_grad, floating=False)
+sign, Sign = _unary("sign", "", np.sign, _zero_grad, floating=False, doc="-1, 0 or 1 by sign.")
+floor, Floor = _unary("floor", "", np.floor, _zero_grad, floating=False, doc="Round down.")
+ceil, Ceil = _unary("ceil", "", np.ceil, _zero_grad, floating=False, doc="Round up.")
+trunc, Trunc = _unary("trunc", "", np.trunc, _zero_grad, floating=False, doc="Round towards 0.")
+frac, Frac = _unary("frac", "", lambda x: x - np.trunc(x), lambda x, y, g: g,
+                    doc="``x - trunc(x)``.")
+_round0, Round = _unary("round", "", np.round, _zero_grad, floating=False)
 
 
 def neg(input, *, out=None) -> Tensor:
