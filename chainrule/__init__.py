@@ -11,6 +11,7 @@ from ._dtypes import (bfloat16, bool, double, dtype, finfo, float, float16, floa
 from ._tensor import Size, Tensor, as_tensor, from_numpy, is_tensor, tensor
 from . import ops
 from .ops import *  # noqa: F401,F403
+from .ops.reduction import return_types
 from . import autograd
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .random import Generator, default_generator, initial_seed, manual_seed, seed
