@@ -12,3 +12,8 @@ __all__ = ["backward", "grad", "Function", "FunctionCtx", "once_differentiable",
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402
 
 __all__ += ["gradcheck", "gradgradcheck", "GradcheckError"]
+from .anomaly_mode import detect_anomaly, is_anomaly_enabled, set_detect_anomaly  # noqa: E402
+from . import forward_ad, functional  # noqa: E402
+
+__all__ += ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "forward_ad",
+            "functional"]

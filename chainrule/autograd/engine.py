@@ -285,11 +285,9 @@ def _call_backward(node, buf: dict, retain_graph: bool) -> tuple:
 
 def _check_anomaly(node, results) -> None:
     """In anomaly mode: fail on NaN gradients, naming the op and where it was created."""
-    for i, r in enumerate(results):
-        if r is not None and r._data.dtype.kind == "f" and np.isnan(r._data).any():
-            stack = "".join(node.metadata.get("traceback_", ["(no forward trace recorded)\n"]))
-            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th "
-                               f"output.\nThe forward call that created it:\n{stack}")
+    from .anomaly_mode import check_anomaly
+
+    check_anomaly(node, results)
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
