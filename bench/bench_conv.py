@@ -6,7 +6,8 @@ filters, CIFAR-like (128, 3, 32, 32) -> 64, and the second conv of a small convn
 ``--repeat`` runs after a warm-up. PyTorch (when installed) runs in the same process with as many
 threads as NumPy's BLAS uses, each case right after ours, and the table shows chainrule / PyTorch
 ratios ("fwd+bwd" computes the weight and bias gradients, "+dx" the input's too). The load
-average is printed: on a shared machine other processes distort both columns.
+average is printed: on a shared machine other processes distort both columns (then
+``OPENBLAS_NUM_THREADS=1`` gives steadier, single-threaded figures for both libraries).
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ def blas_threads() -> int:
             return max(counts)
     except ImportError:
         pass
+    for var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
+        if os.environ.get(var, "").isdigit():
+            return int(os.environ[var])
     return os.cpu_count() or 1
 
 

@@ -1,10 +1,11 @@
 """Convolutions: ``conv1d``, ``conv2d``, ``conv3d`` and their transposes.
 
-A convolution is one GEMM over strided windows: the padded input's windows are copied once into
-an im2col matrix ``(N, C*prod(k), L)`` and multiplied by the ``(O, C*prod(k))`` weight matrix,
-which yields the ``(N, O, L)`` output directly in NCHW order (no transposed copy). The backward
-pass is two more GEMMs (the weight gradient reuses the forward's im2col matrix) and a col2im
-scatter done as one slice-add per kernel offset.
+A convolution is one GEMM over strided windows: the padded input's windows (a zero-copy
+``as_strided`` view) are copied into an im2col matrix ``(n, C*prod(k), L)`` and multiplied by
+the ``(O, C*prod(k))`` weight matrix, which yields the ``(n, O, L)`` output directly in NCHW
+order (no transposed copy). The batch goes through in cache-sized chunks. The backward pass is
+two more GEMMs (the weight gradient against the im2col matrix rebuilt chunk by chunk, the input
+gradient against the weight) and a col2im scatter done as one slice-add per kernel offset.
 
 Three primitives are closed under differentiation, so gradients of any order work:
 
@@ -23,7 +24,7 @@ import numpy as np
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ._util import check_tensor
-from .conv_util import crop, im2col, ntuple, offsets, out_size, pad_array, prod, window_slices
+from .conv_util import crop, ntuple, offsets, out_size, pad_array, prod, window_slices, window_view
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d"]
@@ -45,31 +46,56 @@ class Geometry(tuple):
 
 
 # ---- array kernels --------------------------------------------------------------------------
+# The batch is processed in chunks whose im2col matrix is about _CHUNK_BYTES: the copy and the
+# GEMM that reads it then run from the L2 cache instead of main memory (measured: a 32->64
+# channel 3x3 conv on 26x26 images runs its forward 1.5x and its input gradient 1.35x faster
+# than with one im2col matrix for the whole batch), and no im2col matrix is kept for backward.
 
-def conv_arrays(x: np.ndarray, w: np.ndarray, geom: Geometry, out_sp=None):
-    """``conv(x, w)`` on batched arrays; returns ``(y, cols)`` (cols: the im2col matrix)."""
+_CHUNK_BYTES = 1 << 20
+
+
+def _chunks(n: int, per_sample_bytes: int):
+    """``(start, stop)`` ranges of the batch, each about ``_CHUNK_BYTES`` of columns."""
+    step = max(1, _CHUNK_BYTES // max(1, per_sample_bytes))
+    return [(a, min(a + step, n)) for a in range(0, n, step)]
+
+
+def _columns(view: np.ndarray, a: int, b: int, buf: np.ndarray) -> np.ndarray:
+    """Copy samples ``a:b`` of a window view into (a prefix of) ``buf``."""
+    cols = buf[:b - a]
+    np.copyto(cols, view[a:b])
+    return cols
+
+
+def conv_arrays(x: np.ndarray, w: np.ndarray, geom: Geometry, out_sp=None) -> np.ndarray:
+    """``conv(x, w)`` on batched arrays: im2col of each chunk of samples, then one GEMM."""
     stride, lo, hi, dil, groups = geom
-    kernel = w.shape[2:]
+    kernel = tuple(w.shape[2:])
     if out_sp is None:
         out_sp = tuple(out_size(s, k, st, d, a, b) for s, k, st, d, a, b in
                        zip(x.shape[2:], kernel, stride, dil, lo, hi))
+    out_sp = tuple(out_sp)
     n, o = x.shape[0], w.shape[0]
-    cols = im2col(pad_array(x, lo, hi), kernel, stride, dil, out_sp)
-    if groups == 1:
-        y = np.matmul(w.reshape(o, -1), cols)
-    else:
-        y = np.matmul(w.reshape(groups, o // groups, -1),
-                      cols.reshape(n, groups, -1, cols.shape[-1]))
-    return y.reshape((n, o) + tuple(out_sp)), cols
+    length = prod(out_sp)
+    view = window_view(pad_array(x, lo, hi), kernel, stride, dil, out_sp)
+    wg = w.reshape(groups, o // groups, -1)
+    y = np.empty((n, groups, o // groups, length), dtype=np.result_type(x, w))
+    per_sample = prod(view.shape[1:]) * x.itemsize
+    chunks = _chunks(n, per_sample)
+    buf = np.empty((chunks[0][1] if chunks else 0,) + view.shape[1:], dtype=x.dtype)
+    for a, b in chunks:
+        cols = _columns(view, a, b, buf).reshape(b - a, groups, -1, length)
+        np.matmul(wg, cols, out=y[a:b])
+    return y.reshape((n, o) + out_sp)
 
 
 def conv_input_grad_arrays(gy: np.ndarray, w: np.ndarray, x_shape: tuple,
                            geom: Geometry) -> np.ndarray:
     """The gradient of ``conv(x, w)`` with respect to ``x`` (batched arrays).
 
-    The weight's rows are reordered kernel-offset-major, so the GEMM yields the columns as
-    ``(N, *kernel, C, *out)``: each offset's block, scattered by one slice-add, is then
-    contiguous per sample, which makes col2im about 20% faster than the channel-major order.
+    The weight's rows are reordered kernel-offset-major, so each chunk's GEMM yields the
+    columns as ``(n, *kernel, C, *out)``: each offset's block, scattered by one slice-add, is
+    then contiguous per sample, which makes col2im about 20% faster than channel-major order.
     """
     stride, lo, hi, dil, groups = geom
     n, o, cg = gy.shape[0], w.shape[0], w.shape[1]
@@ -81,37 +107,39 @@ def conv_input_grad_arrays(gy: np.ndarray, w: np.ndarray, x_shape: tuple,
     # (O, Cg, *k) -> (groups, *k, Cg, O / groups): kernel-offset-major rows
     wt = w.reshape((groups, o // groups, cg) + kernel).transpose(
         (0,) + tuple(range(3, 3 + nd)) + (2, 1)).reshape(groups, -1, o // groups)
-    gcols = np.matmul(wt, gy.reshape(n, groups, o // groups, length))
-    gcols = gcols.reshape((n, groups) + kernel + (cg,) + out_sp)
-    gx = np.zeros((n, groups, cg) + padded, dtype=gcols.dtype)
+    gy4 = gy.reshape(n, groups, o // groups, length)
+    gx = np.zeros((n, groups, cg) + padded, dtype=np.result_type(gy, w))
     lead = (slice(None), slice(None))
-    for off in offsets(kernel):
-        region = gx[lead + (slice(None),) + window_slices(off, stride, dil, out_sp)]
-        region += gcols[lead + off]
+    for a, b in _chunks(n, wt.shape[0] * wt.shape[1] * length * gx.itemsize):
+        gcols = np.matmul(wt, gy4[a:b]).reshape((b - a, groups) + kernel + (cg,) + out_sp)
+        part = gx[a:b]
+        for off in offsets(kernel):
+            region = part[lead + (slice(None),) + window_slices(off, stride, dil, out_sp)]
+            region += gcols[lead + off]
     gx = gx.reshape((n, groups * cg) + padded)
     if any(lo) or any(hi):
         gx = np.ascontiguousarray(crop(gx, lo, spatial))
     return gx
 
 
-def conv_weight_grad_arrays(x: np.ndarray, gy: np.ndarray, w_shape: tuple, geom: Geometry,
-                            cols=None) -> np.ndarray:
-    """The gradient of ``conv(x, w)`` with respect to ``w`` (batched arrays)."""
+def conv_weight_grad_arrays(x: np.ndarray, gy: np.ndarray, w_shape: tuple,
+                            geom: Geometry) -> np.ndarray:
+    """The gradient of ``conv(x, w)`` with respect to ``w`` (batched arrays): per chunk, the
+    output gradient times the transposed im2col matrix, summed over the batch."""
     stride, lo, hi, dil, groups = geom
     n, o = x.shape[0], w_shape[0]
-    out_sp = gy.shape[2:]
+    out_sp = tuple(gy.shape[2:])
     length = prod(out_sp)
-    if cols is None:
-        cols = im2col(pad_array(x, lo, hi), tuple(w_shape[2:]), stride, dil, out_sp)
-    if n == 0:
-        return np.zeros(w_shape, dtype=np.result_type(x, gy))
-    if groups == 1:
-        gw = np.matmul(gy.reshape(n, o, length), cols.transpose(0, 2, 1)).sum(axis=0)
-    else:
-        g4 = gy.reshape(n, groups, o // groups, length)
-        c4 = cols.reshape(n, groups, -1, length)
-        gw = np.matmul(g4, c4.transpose(0, 1, 3, 2)).sum(axis=0)
-    return gw.reshape(w_shape)
+    view = window_view(pad_array(x, lo, hi), tuple(w_shape[2:]), stride, dil, out_sp)
+    gy4 = gy.reshape(n, groups, o // groups, length)
+    acc = np.zeros((groups, o // groups, prod(w_shape[1:])), dtype=np.result_type(x, gy))
+    chunks = _chunks(n, prod(view.shape[1:]) * x.itemsize)
+    buf = np.empty((chunks[0][1] if chunks else 0,) + view.shape[1:], dtype=x.dtype)
+    for a, b in chunks:
+        cols = _columns(view, a, b, buf).reshape(b - a, groups, -1, length)
+        part = np.matmul(gy4[a:b], cols.transpose(0, 1, 3, 2))
+        acc += part[0] if b - a == 1 else part.sum(axis=0)
+    return acc.reshape(w_shape)
 
 
 def _batched(a: np.ndarray, nd: int) -> np.ndarray:
@@ -131,25 +159,22 @@ class Convolution(Function):
     def forward(ctx, x, w, b, geom, out_sp=None):
         nd = w.ndim - 2
         xb = _batched(x, nd)
-        y, cols = conv_arrays(xb, w, geom, out_sp)
+        y = conv_arrays(xb, w, geom, out_sp)
         if b is not None:
             y += b.reshape((-1,) + (1,) * nd)
-        needs = getattr(ctx, "needs_input_grad", None)
-        keep = cols if needs is not None and needs[1] else None
-        ctx.save_for_backward(x, w, keep)
+        ctx.save_for_backward(x, w)
         ctx.geom = geom
         return y if xb is x else y[0]
 
     @staticmethod
     def backward(ctx, gy):
-        x, w, cols = ctx.saved_tensors
+        x, w = ctx.saved_tensors
         needs = ctx.needs_input_grad
         gx = gw = gb = None
         if needs[0]:
             gx = ConvInputGrad.apply(gy, w, tuple(x.shape), ctx.geom)
         if needs[1]:
-            gw = ConvWeightGrad.apply(x, gy, tuple(w.shape), ctx.geom,
-                                      None if cols is None else cols._data)
+            gw = ConvWeightGrad.apply(x, gy, tuple(w.shape), ctx.geom)
         if len(needs) > 2 and needs[2]:
             gb = ChannelSum.apply(gy, gy.ndim - w.ndim + 1)
         return (gx, gw, gb) + (None,) * (len(needs) - 3)
@@ -181,7 +206,7 @@ class ConvInputGrad(Function):
         if needs[0]:
             g_gy = Convolution.apply(ggx, w, None, ctx.geom, tuple(gy.shape[-nd:]))
         if needs[1]:
-            g_w = ConvWeightGrad.apply(ggx, gy, tuple(w.shape), ctx.geom, None)
+            g_w = ConvWeightGrad.apply(ggx, gy, tuple(w.shape), ctx.geom)
         return g_gy, g_w, None, None
 
 
@@ -192,10 +217,9 @@ class ConvWeightGrad(Function):
     node_name = "ConvolutionBackwardBackward0"
 
     @staticmethod
-    def forward(ctx, x, gy, w_shape, geom, cols=None):
+    def forward(ctx, x, gy, w_shape, geom):
         nd = len(w_shape) - 2
-        gw = conv_weight_grad_arrays(_batched(x, nd), _batched(gy, nd), tuple(w_shape), geom,
-                                     cols)
+        gw = conv_weight_grad_arrays(_batched(x, nd), _batched(gy, nd), tuple(w_shape), geom)
         ctx.save_for_backward(x, gy)
         ctx.geom = geom
         return gw
@@ -239,7 +263,7 @@ class ConvTranspose(Function):
         if needs[0]:
             gx = Convolution.apply(gy, w, None, ctx.geom, tuple(x.shape[-nd:]))
         if needs[1]:
-            gw = ConvWeightGrad.apply(gy, x, tuple(w.shape), ctx.geom, None)
+            gw = ConvWeightGrad.apply(gy, x, tuple(w.shape), ctx.geom)
         if needs[2]:
             gb = ChannelSum.apply(gy, gy.ndim - w.ndim + 1)
         return gx, gw, gb, None, None

@@ -24,6 +24,7 @@ from .pooling import (
     AdaptiveMaxPoolEven,
     PoolGeometry,
     _divisor,
+    select_,
 )
 from .resample import _area_map, apply_taps
 
@@ -145,7 +146,7 @@ class AdaptiveMaxPool(Function):
             if v.dtype.kind == "f":
                 m |= np.isnan(v)
             np.copyto(best, v, where=m)
-            np.copyto(arg, np.broadcast_to(flat, v.shape), where=m)
+            select_(arg, m, flat)
         ctx.arg, ctx.in_sp = arg, in_sp
         ctx.mark_non_differentiable(arg)
         return best, arg

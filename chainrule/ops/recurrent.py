@@ -35,6 +35,7 @@ def _sigmoid_(a: np.ndarray) -> np.ndarray:
     a += 0.5
     return a
 
+
 # ---- the fused recurrence on arrays ----------------------------------------------------------
 
 def _recur_forward(xw, h0, c0, w_hh, b_hh, w_hr, mode: str, reverse: bool):
@@ -227,6 +228,8 @@ def cell(mode, gx, h, c, w_hh, b_hh, w_hr):
 
 
 def composite(mode, reverse, xw, h0, c0, w_hh, b_hh, w_hr):
+    """``Recurrent``'s outputs computed step by step with tensor ops (differentiable to any
+    order; the reference its fused kernels are tested against)."""
     steps, batch = xw.shape[:2]
     h = h0 if h0 is not None else Tensor._make(np.zeros((batch, w_hh.shape[1]), xw._data.dtype))
     c = c0
@@ -241,6 +244,8 @@ def composite(mode, reverse, xw, h0, c0, w_hh, b_hh, w_hr):
 
 
 def composite_fn(mode, reverse):
+    """``composite`` with the mode and direction bound (the function ``Recompute`` runs)."""
+
     def fn(xw, h0, c0, w_hh, b_hh, w_hr):
         return composite(mode, reverse, xw, h0, c0, w_hh, b_hh, w_hr)
 

@@ -77,9 +77,10 @@ def _t(a, grad=False):
 
 CONV2D_CASES = [
     ((2, 3, 7, 6), (4, 3, 3, 2), {}),
-    ((2, 4, 7, 6), (6, 2, 3, 2), dict(stride=(2, 1), padding=(1, 2), dilation=(2, 1), groups=2)),
-    ((1, 2, 5, 5), (2, 1, 3, 3), dict(stride=2, padding=1, groups=2)),
-    ((2, 1, 6, 5), (3, 1, 1, 1), dict(stride=3)),
+    ((2, 4, 7, 6), (6, 2, 3, 2),
+     {"stride": (2, 1), "padding": (1, 2), "dilation": (2, 1), "groups": 2}),
+    ((1, 2, 5, 5), (2, 1, 3, 3), {"stride": 2, "padding": 1, "groups": 2}),
+    ((2, 1, 6, 5), (3, 1, 1, 1), {"stride": 3}),
 ]
 
 
@@ -95,7 +96,7 @@ def test_conv2d_matches_loops(xs, ws, kw):
 
 def test_conv1d_conv3d_match_loops():
     x, w = RNG.standard_normal((2, 3, 9)), RNG.standard_normal((4, 3, 3))
-    kw = dict(stride=2, padding=1, dilation=2)
+    kw = {"stride": 2, "padding": 1, "dilation": 2}
     np.testing.assert_allclose(C.conv1d(_t(x), _t(w), **kw)._data, conv_ref(x, w, **kw),
                                atol=1e-10)
     x, w = RNG.standard_normal((1, 2, 4, 5, 3)), RNG.standard_normal((2, 2, 2, 3, 2))
@@ -117,10 +118,10 @@ def test_conv_unbatched_and_same_valid_padding():
     np.testing.assert_allclose(y._data, conv_ref(xp, w_even, dilation=(1, 2)), atol=1e-10)
 
 
-@pytest.mark.parametrize("kw", [dict(stride=2, padding=1, output_padding=1),
-                                dict(stride=(2, 3), padding=(1, 0), output_padding=(1, 2),
-                                     groups=2, dilation=(1, 2)),
-                                dict(output_padding=1, dilation=2)])
+@pytest.mark.parametrize("kw", [{"stride": 2, "padding": 1, "output_padding": 1},
+                                {"stride": (2, 3), "padding": (1, 0), "output_padding": (1, 2),
+                                 "groups": 2, "dilation": (1, 2)},
+                                {"output_padding": 1, "dilation": 2}])
 def test_conv_transpose2d_matches_loops(kw):
     x, w, b = (RNG.standard_normal((2, 4, 3, 4)), RNG.standard_normal((4, 3, 3, 2)),
                RNG.standard_normal(3 * kw.get("groups", 1)))
@@ -140,9 +141,9 @@ def test_conv_transpose1d_3d_and_unbatched():
 
 
 @pytest.mark.parametrize("xs,ws,kw", [
-    ((2, 4, 5, 4), (4, 2, 3, 2), dict(stride=(2, 1), padding=1, dilation=(1, 2), groups=2)),
-    ((1, 2, 4, 4), (3, 2, 2, 2), dict(padding="same")),
-    ((4, 3, 4), (2, 4, 3, 3), dict(padding=1)),
+    ((2, 4, 5, 4), (4, 2, 3, 2), {"stride": (2, 1), "padding": 1, "dilation": (1, 2), "groups": 2}),
+    ((1, 2, 4, 4), (3, 2, 2, 2), {"padding": "same"}),
+    ((4, 3, 4), (2, 4, 3, 3), {"padding": 1}),
 ])
 def test_conv2d_gradcheck_and_gradgradcheck(xs, ws, kw):
     check_grad(lambda x, w, b: C.conv2d(x, w, b, **kw), RNG.standard_normal(xs),
@@ -161,7 +162,8 @@ def test_conv1d_conv3d_transpose_gradgradcheck():
 
 
 def test_conv_grads_without_create_graph_match_gradcheck_path():
-    # the fast path (raw GEMMs, im2col reused) and the recorded path give the same gradients
+    # without create_graph the backward runs unrecorded; with it the same primitives are
+    # recorded: both give the same gradients
     x, w = _t(RNG.standard_normal((2, 3, 5, 5)), True), _t(RNG.standard_normal((4, 3, 3, 3)), True)
     y = C.conv2d(x, w, padding=1, stride=2)
     g = _t(RNG.standard_normal(tuple(y.shape)))
@@ -201,24 +203,24 @@ def test_conv_against_torch():
 
 
 CONV_ERRORS = [
-    ((128, 3, 28, 28), (32, 1, 3, 3), {}, "Given groups=1, weight of size [32, 1, 3, 3], "
-     "expected input[128, 3, 28, 28] to have 1 channels, but got 3 channels instead"),
-    ((2, 2, 1, 3, 3), (32, 1, 3, 3), {}, "Expected 3D (unbatched) or 4D (batched) input to "
-     "conv2d, but got input of size: [2, 2, 1, 3, 3]"),
-    ((1, 1, 2, 2), (32, 1, 3, 3), {}, "Calculated padded input size per channel: (2 x 2). "
-     "Kernel size: (3 x 3). Kernel size can't be greater than actual input size"),
-    ((1, 4, 5, 5), (3, 2, 3, 3), dict(groups=2), "Given groups=2, expected weight to be "
-     "divisible by 2 at dimension 0, but got weight of size [[3, 2, 3, 3]] instead"),
-    ((1, 1, 5, 5), (1, 1, 3, 3), dict(stride=0), "non-positive stride is not supported"),
-    ((1, 1, 5, 5), (1, 1, 3, 3), dict(padding=-1), "negative padding is not supported"),
-    ((1, 1, 5, 5), (1, 1, 3, 3), dict(dilation=0), "dilation should be greater than zero"),
-    ((1, 1, 5, 5), (1, 1, 3, 3), dict(groups=0), "non-positive groups is not supported"),
-    ((1, 1, 5, 5), (1, 1, 3, 3), dict(padding="same", stride=2), "padding='same' is not "
-     "supported for strided convolutions"),
-    ((1, 1, 5, 5), (1, 1, 3, 3), dict(padding="foo"), "Invalid padding string: 'foo'"),
-    ((1, 1, 5, 5), (1, 1, 3, 3), dict(stride=(1, 1, 1)), "expected stride to be a single "
+    ((128, 3, 28, 28), (32, 1, 3, 3), {}, ("Given groups=1, weight of size [32, 1, 3, 3], "
+     "expected input[128, 3, 28, 28] to have 1 channels, but got 3 channels instead")),
+    ((2, 2, 1, 3, 3), (32, 1, 3, 3), {}, ("Expected 3D (unbatched) or 4D (batched) input to "
+     "conv2d, but got input of size: [2, 2, 1, 3, 3]")),
+    ((1, 1, 2, 2), (32, 1, 3, 3), {}, ("Calculated padded input size per channel: (2 x 2). "
+     "Kernel size: (3 x 3). Kernel size can't be greater than actual input size")),
+    ((1, 4, 5, 5), (3, 2, 3, 3), {"groups": 2}, ("Given groups=2, expected weight to be "
+     "divisible by 2 at dimension 0, but got weight of size [[3, 2, 3, 3]] instead")),
+    ((1, 1, 5, 5), (1, 1, 3, 3), {"stride": 0}, "non-positive stride is not supported"),
+    ((1, 1, 5, 5), (1, 1, 3, 3), {"padding": -1}, "negative padding is not supported"),
+    ((1, 1, 5, 5), (1, 1, 3, 3), {"dilation": 0}, "dilation should be greater than zero"),
+    ((1, 1, 5, 5), (1, 1, 3, 3), {"groups": 0}, "non-positive groups is not supported"),
+    ((1, 1, 5, 5), (1, 1, 3, 3), {"padding": "same", "stride": 2}, ("padding='same' is not "
+     "supported for strided convolutions")),
+    ((1, 1, 5, 5), (1, 1, 3, 3), {"padding": "foo"}, "Invalid padding string: 'foo'"),
+    ((1, 1, 5, 5), (1, 1, 3, 3), {"stride": (1, 1, 1)}, ("expected stride to be a single "
      "integer value or a list of 2 values to match the convolution dimensions, but got "
-     "stride=[1, 1, 1]"),
+     "stride=[1, 1, 1]")),
     ((1, 1, 5, 5), (3, 3), {}, "weight should have at least three dimensions"),
 ]
 
@@ -266,7 +268,7 @@ def unfold_ref(x, k, d, p, s):
 
 def test_unfold_fold_values_and_adjointness():
     x = RNG.standard_normal((2, 3, 5, 6))
-    kw = dict(kernel_size=(2, 3), dilation=(1, 2), padding=1, stride=(2, 1))
+    kw = {"kernel_size": (2, 3), "dilation": (1, 2), "padding": 1, "stride": (2, 1)}
     cols = CF.unfold(_t(x), **kw)
     assert cols.grad_fn is None and cols.shape == (2, 18, 12)
     np.testing.assert_allclose(cols._data, unfold_ref(x, (2, 3), (1, 2), (1, 1), (2, 1)))
@@ -279,7 +281,7 @@ def test_unfold_fold_values_and_adjointness():
 
 
 def test_unfold_fold_grads():
-    kw = dict(kernel_size=2, padding=1, stride=2)
+    kw = {"kernel_size": 2, "padding": 1, "stride": 2}
     check_grad(lambda x: CF.unfold(x, **kw), RNG.standard_normal((1, 2, 3, 4)))
     check_grad(lambda c: CF.fold(c, (3, 4), **kw), RNG.standard_normal((1, 8, 6)))
     y = CF.unfold(_t(RNG.standard_normal((1, 1, 3, 3)), True), 2)
@@ -307,8 +309,8 @@ def test_fold_unfold_errors():
     (lambda: nn.Conv2d(1, 32, 3), "Conv2d(1, 32, kernel_size=(3, 3), stride=(1, 1))"),
     (lambda: nn.Conv2d(4, 8, (3, 2), stride=2, padding=1, dilation=2, groups=2, bias=False,
                        padding_mode="reflect"),
-     "Conv2d(4, 8, kernel_size=(3, 2), stride=(2, 2), padding=(1, 1), dilation=(2, 2), "
-     "groups=2, bias=False, padding_mode=reflect)"),
+     ("Conv2d(4, 8, kernel_size=(3, 2), stride=(2, 2), padding=(1, 1), dilation=(2, 2), "
+     "groups=2, bias=False, padding_mode=reflect)")),
     (lambda: nn.Conv2d(4, 8, 3, padding="same"),
      "Conv2d(4, 8, kernel_size=(3, 3), stride=(1, 1), padding=same)"),
     (lambda: nn.Conv3d(2, 4, 3, padding="valid"),
@@ -317,8 +319,8 @@ def test_fold_unfold_errors():
      "ConvTranspose2d(4, 8, kernel_size=(3, 3), stride=(2, 2), output_padding=(1, 1))"),
     (lambda: nn.ConvTranspose1d(4, 8, 3), "ConvTranspose1d(4, 8, kernel_size=(3,), stride=(1,))"),
     (lambda: nn.ConvTranspose3d(4, 8, 3, groups=2, dilation=2),
-     "ConvTranspose3d(4, 8, kernel_size=(3, 3, 3), stride=(1, 1, 1), dilation=(2, 2, 2), "
-     "groups=2)"),
+     ("ConvTranspose3d(4, 8, kernel_size=(3, 3, 3), stride=(1, 1, 1), dilation=(2, 2, 2), "
+     "groups=2)")),
     (lambda: nn.Fold((4, 5), 2),
      "Fold(output_size=(4, 5), kernel_size=2, dilation=1, padding=0, stride=1)"),
     (lambda: nn.Unfold(2, padding=1), "Unfold(kernel_size=2, dilation=1, padding=1, stride=1)"),

@@ -90,11 +90,11 @@ def _t(a, grad=False):
 
 
 MAX_CASES = [
-    ((2, 3, 6, 6), dict(kernel_size=2)),
-    ((2, 2, 7, 6), dict(kernel_size=3, stride=2, padding=1)),
-    ((1, 2, 7, 6), dict(kernel_size=(3, 2), stride=(2, 1), padding=(1, 1), dilation=(2, 1),
-                        ceil_mode=True)),
-    ((1, 1, 5, 7), dict(kernel_size=2, ceil_mode=True)),
+    ((2, 3, 6, 6), {"kernel_size": 2}),
+    ((2, 2, 7, 6), {"kernel_size": 3, "stride": 2, "padding": 1}),
+    ((1, 2, 7, 6), {"kernel_size": (3, 2), "stride": (2, 1), "padding": (1, 1),
+                    "dilation": (2, 1), "ceil_mode": True}),
+    ((1, 1, 5, 7), {"kernel_size": 2, "ceil_mode": True}),
 ]
 
 
@@ -158,11 +158,11 @@ def test_max_pool_propagates_nan():
 
 
 @pytest.mark.parametrize("shape,kw", [
-    ((2, 2, 7, 6), dict(kernel_size=3, stride=2, padding=1)),
-    ((1, 2, 7, 6), dict(kernel_size=3, stride=2, padding=1, count_include_pad=False,
-                        ceil_mode=True)),
-    ((1, 2, 7, 6), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True)),
-    ((1, 1, 7, 6), dict(kernel_size=2, divisor_override=3)),
+    ((2, 2, 7, 6), {"kernel_size": 3, "stride": 2, "padding": 1}),
+    ((1, 2, 7, 6), {"kernel_size": 3, "stride": 2, "padding": 1, "count_include_pad": False,
+                    "ceil_mode": True}),
+    ((1, 2, 7, 6), {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True}),
+    ((1, 1, 7, 6), {"kernel_size": 2, "divisor_override": 3}),
 ])
 def test_avg_pool2d_values(shape, kw):
     x = RNG.standard_normal(shape)
@@ -264,8 +264,10 @@ def test_pooling_against_torch():
              lambda v: F.max_pool2d(v, 3, 2, 1, ceil_mode=True)),
             (lambda v: P.avg_pool2d(v, 3, 2, 1, count_include_pad=False),
              lambda v: F.avg_pool2d(v, 3, 2, 1, count_include_pad=False)),
-            (lambda v: P.adaptive_avg_pool2d(v, (4, 3)), lambda v: F.adaptive_avg_pool2d(v, (4, 3))),
-            (lambda v: P.adaptive_max_pool2d(v, (4, 3)), lambda v: F.adaptive_max_pool2d(v, (4, 3))),
+            (lambda v: P.adaptive_avg_pool2d(v, (4, 3)),
+             lambda v: F.adaptive_avg_pool2d(v, (4, 3))),
+            (lambda v: P.adaptive_max_pool2d(v, (4, 3)),
+             lambda v: F.adaptive_max_pool2d(v, (4, 3))),
             (lambda v: P.lp_pool2d(v.abs(), 3, 2), lambda v: F.lp_pool2d(v.abs(), 3, 2))]:
         compare_with_torch(ours, theirs, x, rtol=1e-4, atol=1e-5)
     y, i = P.max_pool2d(_t(x), 2, return_indices=True)
@@ -276,25 +278,25 @@ def test_pooling_against_torch():
 
 
 POOL_ERRORS = [
-    (lambda: P.max_pool2d(torch.zeros(1, 1, 2, 2), 3), "Given input size: (1x2x2). Calculated "
-     "output size: (1x0x0). Output size is too small"),
-    (lambda: P.max_pool2d(torch.zeros(1, 1, 5, 5), 2, padding=2), "pad should be at most half "
-     "of effective kernel size, but got pad=2, kernel_size=2 and dilation=1"),
-    (lambda: P.max_pool2d(torch.zeros(5, 5), 2), "non-empty 3D or 4D (batch mode) tensor "
-     "expected for input"),
+    (lambda: P.max_pool2d(torch.zeros(1, 1, 2, 2), 3), ("Given input size: (1x2x2). Calculated "
+     "output size: (1x0x0). Output size is too small")),
+    (lambda: P.max_pool2d(torch.zeros(1, 1, 5, 5), 2, padding=2), ("pad should be at most half "
+     "of effective kernel size, but got pad=2, kernel_size=2 and dilation=1")),
+    (lambda: P.max_pool2d(torch.zeros(5, 5), 2), ("non-empty 3D or 4D (batch mode) tensor "
+     "expected for input")),
     (lambda: P.max_pool2d(torch.zeros(1, 1, 5, 5), 2, stride=0), "stride should not be zero"),
     (lambda: P.max_pool2d(torch.zeros(1, 1, 5, 5), 2, dilation=0),
      "dilation should be greater than zero"),
     (lambda: P.avg_pool2d(torch.zeros(1, 1, 2, 2), 3), "Output size is too small"),
-    (lambda: P.max_pool1d(torch.zeros(5), 2), "max_pool1d: Expected 2D or 3D (batch mode) "
-     "tensor with optional 0 dim batch size for input, but got:[5]"),
-    (lambda: P.max_pool1d(torch.zeros(1, 1, 2), 3), "max_pool1d() Invalid computed output "
-     "size: 0"),
-    (lambda: P.adaptive_avg_pool2d(torch.zeros(5), 2), "adaptive_avg_pool2d(): Expected 3D or "
-     "4D tensor, but got [5]"),
-    (lambda: P.adaptive_avg_pool2d(torch.zeros(1, 1, 0, 4), 2), "Expected input to have "
+    (lambda: P.max_pool1d(torch.zeros(5), 2), ("max_pool1d: Expected 2D or 3D (batch mode) "
+     "tensor with optional 0 dim batch size for input, but got:[5]")),
+    (lambda: P.max_pool1d(torch.zeros(1, 1, 2), 3), ("max_pool1d() Invalid computed output "
+     "size: 0")),
+    (lambda: P.adaptive_avg_pool2d(torch.zeros(5), 2), ("adaptive_avg_pool2d(): Expected 3D or "
+     "4D tensor, but got [5]")),
+    (lambda: P.adaptive_avg_pool2d(torch.zeros(1, 1, 0, 4), 2), ("Expected input to have "
      "non-zero size for non-batch dimensions, but input has sizes [1, 1, 0, 4] with dimension "
-     "2 being empty"),
+     "2 being empty")),
     (lambda: P.avg_pool2d(torch.zeros(1, 1, 4, 4), 2, divisor_override=0),
      "divisor must be not zero"),
     (lambda: P.max_pool2d(torch.zeros(1, 1, 4, 4), (2, 2, 2)),
@@ -312,18 +314,18 @@ def test_pooling_errors(call, msg):
 
 
 @pytest.mark.parametrize("module,expected", [
-    (nn.MaxPool1d(2), "MaxPool1d(kernel_size=2, stride=2, padding=0, dilation=1, "
-     "ceil_mode=False)"),
-    (nn.MaxPool2d(2), "MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, "
-     "ceil_mode=False)"),
+    (nn.MaxPool1d(2), ("MaxPool1d(kernel_size=2, stride=2, padding=0, dilation=1, "
+     "ceil_mode=False)")),
+    (nn.MaxPool2d(2), ("MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, "
+     "ceil_mode=False)")),
     (nn.MaxPool2d((3, 2), stride=1, padding=1, return_indices=True, ceil_mode=True),
      "MaxPool2d(kernel_size=(3, 2), stride=1, padding=1, dilation=1, ceil_mode=True)"),
-    (nn.MaxPool3d(2), "MaxPool3d(kernel_size=2, stride=2, padding=0, dilation=1, "
-     "ceil_mode=False)"),
+    (nn.MaxPool3d(2), ("MaxPool3d(kernel_size=2, stride=2, padding=0, dilation=1, "
+     "ceil_mode=False)")),
     (nn.AvgPool1d(2), "AvgPool1d(kernel_size=(2,), stride=(2,), padding=(0,))"),
     (nn.AvgPool2d(2), "AvgPool2d(kernel_size=2, stride=2, padding=0)"),
-    (nn.AvgPool2d(3, 1, 1, count_include_pad=False), "AvgPool2d(kernel_size=3, stride=1, "
-     "padding=1)"),
+    (nn.AvgPool2d(3, 1, 1, count_include_pad=False), ("AvgPool2d(kernel_size=3, stride=1, "
+     "padding=1)")),
     (nn.AvgPool3d(2), "AvgPool3d(kernel_size=2, stride=2, padding=0)"),
     (nn.AdaptiveAvgPool1d(3), "AdaptiveAvgPool1d(output_size=3)"),
     (nn.AdaptiveAvgPool2d((None, 3)), "AdaptiveAvgPool2d(output_size=(None, 3))"),
@@ -331,8 +333,8 @@ def test_pooling_errors(call, msg):
     (nn.AdaptiveMaxPool3d(2), "AdaptiveMaxPool3d(output_size=2)"),
     (nn.MaxUnpool2d(2), "MaxUnpool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0))"),
     (nn.MaxUnpool1d(2), "MaxUnpool1d(kernel_size=(2,), stride=(2,), padding=(0,))"),
-    (nn.LPPool2d(2, 3, ceil_mode=True), "LPPool2d(norm_type=2, kernel_size=3, stride=None, "
-     "ceil_mode=True)"),
+    (nn.LPPool2d(2, 3, ceil_mode=True), ("LPPool2d(norm_type=2, kernel_size=3, stride=None, "
+     "ceil_mode=True)")),
 ])
 def test_pooling_module_reprs(module, expected):
     assert repr(module) == expected

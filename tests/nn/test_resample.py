@@ -62,8 +62,8 @@ def test_pad_node_names():
     (lambda: R.pad(torch.zeros(1, 1, 5, 5), (1,)), RuntimeError,
      "Padding length must be divisible by 2"),
     (lambda: R.pad(torch.zeros(5), (1, 1, 1, 1)), RuntimeError,
-     "Padding length should be less than or equal to two times the input dimension but got "
-     "padding length 4 and input of dimension 1"),
+     ("Padding length should be less than or equal to two times the input dimension but got "
+     "padding length 4 and input of dimension 1")),
     (lambda: R.pad(torch.zeros(1, 1, 3, 3), (3, 3, 0, 0), "reflect"), RuntimeError,
      "Padding size should be less than the corresponding input dimension"),
     (lambda: R.pad(torch.zeros(1, 1, 3, 3), (1, 1), "reflect"), NotImplementedError,
@@ -156,13 +156,13 @@ def test_interpolate_area_is_adaptive_avg_pool():
 
 
 @pytest.mark.parametrize("kw,shape", [
-    (dict(scale_factor=2), (1, 1, 2, 3)),
-    (dict(size=(3, 5)), (1, 2, 4, 3)),
-    (dict(size=(5, 3), mode="bilinear"), (1, 1, 3, 4)),
-    (dict(scale_factor=1.5, mode="bilinear", align_corners=True), (1, 1, 3, 3)),
-    (dict(size=(4, 5), mode="bicubic"), (1, 1, 3, 3)),
-    (dict(size=5, mode="linear"), (1, 2, 3)),
-    (dict(size=(2, 3), mode="area"), (1, 1, 5, 4)),
+    ({"scale_factor": 2}, (1, 1, 2, 3)),
+    ({"size": (3, 5)}, (1, 2, 4, 3)),
+    ({"size": (5, 3), "mode": "bilinear"}, (1, 1, 3, 4)),
+    ({"scale_factor": 1.5, "mode": "bilinear", "align_corners": True}, (1, 1, 3, 3)),
+    ({"size": (4, 5), "mode": "bicubic"}, (1, 1, 3, 3)),
+    ({"size": 5, "mode": "linear"}, (1, 2, 3)),
+    ({"size": (2, 3), "mode": "area"}, (1, 1, 5, 4)),
 ])
 def test_interpolate_grads(kw, shape):
     check_grad(lambda x: R.interpolate(x, **kw), RNG.standard_normal(shape))
@@ -207,12 +207,12 @@ def test_resample_against_torch():
 
     F = th.nn.functional
     x = RNG.standard_normal((2, 3, 5, 6)).astype(np.float32)
-    cases = [(dict(scale_factor=1.7), None), (dict(size=(7, 4), mode="nearest-exact"), None),
-             (dict(scale_factor=2, mode="bilinear"), None),
-             (dict(size=(3, 9), mode="bilinear", align_corners=True), None),
-             (dict(size=(8, 7), mode="bicubic"), None),
-             (dict(size=(8, 7), mode="bicubic", align_corners=True), None),
-             (dict(size=(3, 4), mode="area"), None)]
+    cases = [({"scale_factor": 1.7}, None), ({"size": (7, 4), "mode": "nearest-exact"}, None),
+             ({"scale_factor": 2, "mode": "bilinear"}, None),
+             ({"size": (3, 9), "mode": "bilinear", "align_corners": True}, None),
+             ({"size": (8, 7), "mode": "bicubic"}, None),
+             ({"size": (8, 7), "mode": "bicubic", "align_corners": True}, None),
+             ({"size": (3, 4), "mode": "area"}, None)]
     for kw, _ in cases:
         compare_with_torch(lambda v, kw=kw: R.interpolate(v, **kw),
                            lambda v, kw=kw: F.interpolate(v, **kw), x, rtol=1e-4, atol=1e-5)
@@ -256,8 +256,8 @@ def test_pixel_shuffle_roundtrip_and_layout():
     (nn.Upsample(scale_factor=2), "Upsample(scale_factor=2.0, mode='nearest')"),
     (nn.Upsample(size=(3, 4), mode="bilinear", align_corners=True),
      "Upsample(size=(3, 4), mode='bilinear')"),
-    (nn.UpsamplingNearest2d(scale_factor=2), "UpsamplingNearest2d(scale_factor=2.0, "
-     "mode='nearest')"),
+    (nn.UpsamplingNearest2d(scale_factor=2), ("UpsamplingNearest2d(scale_factor=2.0, "
+     "mode='nearest')")),
     (nn.UpsamplingBilinear2d(size=4), "UpsamplingBilinear2d(size=4, mode='bilinear')"),
     (nn.PixelShuffle(2), "PixelShuffle(upscale_factor=2)"),
     (nn.PixelUnshuffle(3), "PixelUnshuffle(downscale_factor=3)"),

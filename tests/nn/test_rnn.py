@@ -71,10 +71,10 @@ def _t(a, grad=False):
 
 
 MODULE_CASES = [
-    (nn.RNN, dict()), (nn.RNN, dict(nonlinearity="relu", num_layers=2)),
-    (nn.LSTM, dict()), (nn.LSTM, dict(num_layers=2, bidirectional=True)),
-    (nn.LSTM, dict(proj_size=2, bidirectional=True)),
-    (nn.GRU, dict(bias=False)), (nn.GRU, dict(num_layers=2, bidirectional=True)),
+    (nn.RNN, {}), (nn.RNN, {"nonlinearity": "relu", "num_layers": 2}),
+    (nn.LSTM, {}), (nn.LSTM, {"num_layers": 2, "bidirectional": True}),
+    (nn.LSTM, {"proj_size": 2, "bidirectional": True}),
+    (nn.GRU, {"bias": False}), (nn.GRU, {"num_layers": 2, "bidirectional": True}),
 ]
 
 
@@ -189,19 +189,19 @@ def test_parameter_names_shapes_and_init(cls, gates):
 
 
 @pytest.mark.parametrize("cls,kw,expected", [
-    (nn.RNN, dict(), "RNN(3, 4)"),
-    (nn.RNN, dict(num_layers=2, nonlinearity="relu", bias=False, batch_first=True, dropout=0.5,
-                  bidirectional=True),
+    (nn.RNN, {}, "RNN(3, 4)"),
+    (nn.RNN, {"num_layers": 2, "nonlinearity": "relu", "bias": False, "batch_first": True,
+              "dropout": 0.5, "bidirectional": True},
      "RNN(3, 4, num_layers=2, bias=False, batch_first=True, dropout=0.5, bidirectional=True)"),
-    (nn.LSTM, dict(num_layers=2, batch_first=True, bidirectional=True),
+    (nn.LSTM, {"num_layers": 2, "batch_first": True, "bidirectional": True},
      "LSTM(3, 4, num_layers=2, batch_first=True, bidirectional=True)"),
-    (nn.LSTM, dict(proj_size=2), "LSTM(3, 4, proj_size=2)"),
-    (nn.GRU, dict(num_layers=3, dropout=0.1), "GRU(3, 4, num_layers=3, dropout=0.1)"),
-    (nn.RNNCell, dict(), "RNNCell(3, 4)"),
-    (nn.RNNCell, dict(bias=False, nonlinearity="relu"), "RNNCell(3, 4, bias=False, "
-     "nonlinearity=relu)"),
-    (nn.LSTMCell, dict(), "LSTMCell(3, 4)"),
-    (nn.GRUCell, dict(bias=False), "GRUCell(3, 4, bias=False)"),
+    (nn.LSTM, {"proj_size": 2}, "LSTM(3, 4, proj_size=2)"),
+    (nn.GRU, {"num_layers": 3, "dropout": 0.1}, "GRU(3, 4, num_layers=3, dropout=0.1)"),
+    (nn.RNNCell, {}, "RNNCell(3, 4)"),
+    (nn.RNNCell, {"bias": False, "nonlinearity": "relu"}, ("RNNCell(3, 4, bias=False, "
+     "nonlinearity=relu)")),
+    (nn.LSTMCell, {}, "LSTMCell(3, 4)"),
+    (nn.GRUCell, {"bias": False}, "GRUCell(3, 4, bias=False)"),
 ])
 def test_reprs(cls, kw, expected):
     assert repr(cls(3, 4, **kw)) == expected
@@ -232,21 +232,21 @@ RNN_ERRORS = [
     (lambda: nn.LSTM(3, 0), ValueError, "hidden_size must be greater than zero"),
     (lambda: nn.LSTM(3, 4, num_layers=0), ValueError, "num_layers must be greater than zero"),
     (lambda: nn.LSTM(3, 4.5), TypeError, "hidden_size should be of type int, got: float"),
-    (lambda: nn.RNN(3, 4, nonlinearity="foo"), ValueError, "Unknown nonlinearity 'foo'. Select "
-     "from 'tanh' or 'relu'."),
-    (lambda: nn.GRU(3, 4, proj_size=2), ValueError, "proj_size argument is only supported for "
-     "LSTM, not RNN or GRU"),
-    (lambda: nn.LSTM(3, 4, proj_size=4), ValueError, "proj_size has to be smaller than "
-     "hidden_size"),
-    (lambda: nn.LSTM(3, 4)(torch.zeros(5, 2, 4)), RuntimeError, "input.size(-1) must be equal "
-     "to input_size. Expected 3, got 4"),
-    (lambda: nn.LSTM(3, 4)(torch.zeros(5, 2, 3, 1)), ValueError, "LSTM: Expected input to be "
-     "2D or 3D, got 4D instead"),
+    (lambda: nn.RNN(3, 4, nonlinearity="foo"), ValueError, ("Unknown nonlinearity 'foo'. Select "
+     "from 'tanh' or 'relu'.")),
+    (lambda: nn.GRU(3, 4, proj_size=2), ValueError, ("proj_size argument is only supported for "
+     "LSTM, not RNN or GRU")),
+    (lambda: nn.LSTM(3, 4, proj_size=4), ValueError, ("proj_size has to be smaller than "
+     "hidden_size")),
+    (lambda: nn.LSTM(3, 4)(torch.zeros(5, 2, 4)), RuntimeError, ("input.size(-1) must be equal "
+     "to input_size. Expected 3, got 4")),
+    (lambda: nn.LSTM(3, 4)(torch.zeros(5, 2, 3, 1)), ValueError, ("LSTM: Expected input to be "
+     "2D or 3D, got 4D instead")),
     (lambda: nn.LSTM(3, 4)(torch.zeros(5, 2, 3), (torch.zeros(1, 3, 4), torch.zeros(1, 2, 4))),
      RuntimeError, "Expected hidden[0] size (1, 2, 4), got [1, 3, 4]"),
     (lambda: nn.LSTM(3, 4)(torch.zeros(5, 3), (torch.zeros(1, 1, 4), torch.zeros(1, 4))),
-     RuntimeError, "For unbatched 2-D input, hx and cx should also be 2-D but got (3-D, 2-D) "
-     "tensors"),
+     RuntimeError, ("For unbatched 2-D input, hx and cx should also be 2-D but got (3-D, 2-D) "
+     "tensors")),
     (lambda: nn.GRU(3, 4)(torch.zeros(5, 2, 3), torch.zeros(2, 2, 4)), RuntimeError,
      "Expected hidden size (1, 2, 4), got [2, 2, 4]"),
     (lambda: nn.RNN(3, 4)(torch.zeros(5, 2, 3), torch.zeros(1, 4)), RuntimeError,
@@ -280,10 +280,10 @@ def test_dropout_with_one_layer_warns():
 
 @pytest.mark.skipif(not torch_available, reason="PyTorch is not installed")
 @pytest.mark.filterwarnings("ignore:LSTM with projections is not supported")
-@pytest.mark.parametrize("name,kw", [("LSTM", dict(num_layers=2, bidirectional=True)),
-                                     ("GRU", dict(batch_first=True)),
-                                     ("RNN", dict(nonlinearity="relu")),
-                                     ("LSTM", dict(proj_size=3))])
+@pytest.mark.parametrize("name,kw", [("LSTM", {"num_layers": 2, "bidirectional": True}),
+                                     ("GRU", {"batch_first": True}),
+                                     ("RNN", {"nonlinearity": "relu"}),
+                                     ("LSTM", {"proj_size": 3})])
 def test_against_torch_with_copied_weights(name, kw):
     import torch as th
 

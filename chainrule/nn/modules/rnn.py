@@ -13,6 +13,8 @@ import warnings
 
 import numpy as np
 
+from ... import _dtypes
+from ..._device import check_device
 from ..._tensor import Tensor
 from ...ops.dropout import dropout as _dropout
 from ...ops.joining import cat, stack
@@ -25,8 +27,6 @@ from .module import Module
 
 __all__ = ["GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNBase", "RNNCell", "RNNCellBase"]
 
-
-# ---- modules ---------------------------------------------------------------------------------
 
 def _int_arg(value, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
@@ -47,9 +47,6 @@ class RNNBase(Module):
                  bidirectional: bool = False, proj_size: int = 0, device=None,
                  dtype=None) -> None:
         super().__init__()
-        from ... import _dtypes
-        from ..._device import check_device
-
         check_device(device, type(self).__name__)
         if mode not in GATES:
             raise ValueError(f"Unrecognized RNN mode: {mode}")
@@ -160,7 +157,7 @@ class RNNBase(Module):
                              f"model: model.to({input.dtype})")
         return input.ndim == 3
 
-    def _check_state(self, h, batched: bool, batch: int, size: int, what: str) -> Tensor:
+    def _check_state(self, h, batch: int, size: int, what: str) -> Tensor:
         if h.dtype != self.weight_ih_l0.dtype:
             raise RuntimeError(f"Input and hidden tensors are not the same dtype, found input "
                                f"tensor with {self.weight_ih_l0.dtype} and hidden tensor with "
@@ -188,8 +185,8 @@ class RNNBase(Module):
                                    f"got ({h.ndim}-D, {c.ndim}-D) tensors")
             if not batched:
                 h, c = h.unsqueeze(1), c.unsqueeze(1)
-            self._check_state(h, batched, batch, real_hidden, "hidden[0]")
-            self._check_state(c, batched, batch, self.hidden_size, "hidden[1]")
+            self._check_state(h, batch, real_hidden, "hidden[0]")
+            self._check_state(c, batch, self.hidden_size, "hidden[1]")
             return h, c
         h = hx
         want = 3 if batched else 2
@@ -199,7 +196,7 @@ class RNNBase(Module):
                                f"{h.ndim}-D tensor")
         if not batched:
             h = h.unsqueeze(1)
-        return self._check_state(h, batched, batch, self.hidden_size, "hidden"), None
+        return self._check_state(h, batch, self.hidden_size, "hidden"), None
 
     def forward(self, input: Tensor, hx=None):
         """Run the layers over the sequence; returns ``output`` and ``h_n`` (LSTM:
@@ -364,9 +361,6 @@ class RNNCellBase(Module):
     def __init__(self, input_size: int, hidden_size: int, bias: bool, num_chunks: int,
                  device=None, dtype=None) -> None:
         super().__init__()
-        from ... import _dtypes
-        from ..._device import check_device
-
         check_device(device, type(self).__name__)
         self.input_size = _int_arg(input_size, "input_size")
         self.hidden_size = _int_arg(hidden_size, "hidden_size")
