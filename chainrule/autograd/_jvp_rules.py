@@ -25,9 +25,13 @@ __all__ = ["JVP_RULES", "NON_DIFFERENTIABLE", "UNSUPPORTED", "load_rules", "look
 # Function class -> rule
 JVP_RULES: dict = {}
 
-# Raw Functions that have no rule on purpose, by class name, each with the reason. They are
-# not differentiable (integer-valued outputs only) or only appear where nothing is
-# differentiated; a tangent reaching one raises the usual "not supported" error.
+# Raw Functions that have no rule on purpose because they are not differentiable (integer or
+# boolean outputs only), by class name, each with the reason; a tangent reaching one raises the
+# usual "not supported" error. Empty today: chainrule's non-differentiable ops (comparisons,
+# argmax, floor_divide, ...) compute on arrays without a Function, and ops with an integer
+# output beside a float one (max(dim), sort, max_pool with indices) have rules for the float
+# output. tests/autograd/test_forward_ad.py requires every raw Function to have a rule or an
+# entry here or in UNSUPPORTED.
 NON_DIFFERENTIABLE: dict = {}
 
 # Differentiable in principle but unsupported in both modes (reverse mode raises too).
@@ -72,8 +76,17 @@ def register(module, names, rule) -> None:
 _STALE: list = []
 
 
+# Rules for Function classes that a module creates on the fly (so they cannot be registered
+# ahead), by the module that creates them.
+MODULE_RULES: dict = {
+    # random sampling links its inputs with a node that passes zero gradient: zero tangent
+    "chainrule.ops.sampling": lambda ctx, args, tangents, outputs: None,
+}
+
+
 def lookup(cls):
-    """The rule for ``cls``: its own, or a base class's when ``cls`` keeps that ``forward``."""
+    """The rule for ``cls``: its own, or a base class's when ``cls`` keeps that ``forward``, or
+    the rule for classes made on the fly by its module."""
     rule = JVP_RULES.get(cls)
     if rule is not None:
         return rule
@@ -82,8 +95,8 @@ def lookup(cls):
         if rule is not None:
             return rule
         if "forward" in k.__dict__:
-            return None
-    return None
+            break
+    return MODULE_RULES.get(cls.__module__) if cls.raw else None
 
 
 # ---- helpers for rules ---------------------------------------------------------------------

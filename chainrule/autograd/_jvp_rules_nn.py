@@ -85,10 +85,11 @@ def _conv_like(cls):
 
 
 def _conv_weight_grad(ctx, args, ts, outs):
-    x, gy, w_shape, geom = args[:4]
+    x, gy = args[:2]
     tx, tgy = ts[:2]
-    return add(None if tx is None else C.ConvWeightGrad.apply(tx, gy, w_shape, geom, None),
-               # the im2col columns given in args[4] are x's: valid for the second term only
+    # an optional precomputed im2col of x (args[4]) is valid for the second term only
+    rest = args[2:4] + ((None,) if len(args) > 4 else ())
+    return add(None if tx is None else C.ConvWeightGrad.apply(tx, gy, *rest),
                None if tgy is None else C.ConvWeightGrad.apply(x, tgy, *args[2:]))
 
 

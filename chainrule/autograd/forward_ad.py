@@ -243,7 +243,8 @@ def unpack_dual(tensor, *, level: int | None = None) -> UnpackedDualTensor:
 
     Returns:
         ``UnpackedDualTensor(primal, tangent)``; ``tangent`` is None for a tensor without one
-        at this level (and then ``primal`` is ``tensor`` itself).
+        at this level (and then ``primal`` is ``tensor`` itself), and while propagation is
+        paused (inside the ``forward`` of a custom ``Function``, as in PyTorch).
 
     Example:
         >>> import chainrule as torch
@@ -259,7 +260,8 @@ def unpack_dual(tensor, *, level: int | None = None) -> UnpackedDualTensor:
         raise TypeError(f"_unpack_dual(): argument 'dual' (position 1) must be Tensor, not "
                         f"{type(tensor).__name__}")
     current = _CURRENT[0]
-    if current is None or (level is not None and level != current.index):
+    if current is None or (level is not None and level != current.index) or \
+            FORWARD_AD[0] is None:  # propagation paused: inside a custom Function's forward
         return UnpackedDualTensor(tensor, None)
     tangent = _tangent_of(tensor, current)
     if tangent is None:
@@ -297,9 +299,13 @@ def _rule_error(cls) -> Exception:
     if not cls.raw:
         return NotImplementedError("You must implement the jvp function for custom "
                                    "autograd.Function to use it with forward mode AD.")
+    from ._jvp_rules import UNSUPPORTED
+
     node = cls._node_cls.__name__
+    why = UNSUPPORTED.get(cls.__name__)
     return RuntimeError(f"Trying to use forward AD with {cls.__name__} ({node}) that does not "
-                        "support it because it has not been implemented yet.")
+                        "support it because it has not been implemented yet"
+                        + (f" ({why})." if why else "."))
 
 
 class _JvpContext:

@@ -1,4 +1,4 @@
-"""Higher-level autograd on functions: ``jacobian``, ``hessian``, ``vjp``, ``jvp``, ``hvp``, ``vhp``.
+"""Higher-level autograd on functions: jacobian, hessian, vjp, jvp, hvp and vhp.
 
 ``func`` takes tensors and returns a tensor or a tuple of tensors; ``inputs`` is a tensor or a
 tuple of tensors. Results follow PyTorch's structure: a single tensor where the inputs (and

@@ -7,7 +7,7 @@ import numpy as np
 from .. import _dtypes
 from .._device import check_device
 from .._tensor import Tensor
-from ..autograd.function import Function
+from ..autograd.function import FORWARD_AD, Function
 from ._util import bind, check_tensor
 
 
@@ -43,7 +43,7 @@ class Clone(Function):
 def _cast(self: Tensor, d: _dtypes.dtype, copy: bool = False) -> Tensor:
     if self._data.dtype == d.np and not copy:
         return self
-    if self._requires_grad and d.is_floating_point:
+    if (self._requires_grad or FORWARD_AD[0] is not None) and d.is_floating_point:
         return ToCopy.apply(self, d.np)
     return Tensor._make(self._data.astype(d.np))
 

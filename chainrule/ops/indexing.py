@@ -16,7 +16,7 @@ import numbers
 import numpy as np
 
 from .._tensor import Tensor, _grad_recorded, tensor_from_array
-from ..autograd.function import Function
+from ..autograd.function import FORWARD_AD, Function
 from ._inplace import inplace
 from ._util import bind, check_tensor, wrap_dim
 
@@ -336,7 +336,7 @@ _PUT_FNS = {False: IndexPut, True: _named(IndexPut, "CopySlices")}
 def index_with_key(x: Tensor, k: Key, name: str | None = None) -> Tensor:
     """``x[k]`` for a parsed key; basic keys give a view sharing the version counter."""
     fn = _INDEX_FNS[name or k.name]
-    if _grad_recorded(x):
+    if _grad_recorded(x) or FORWARD_AD[0] is not None:  # a tangent may need to flow through
         out = fn.apply(x, k)
     else:
         v = x._data[k.basic]
