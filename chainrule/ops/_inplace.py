@@ -17,7 +17,7 @@ import numpy as np
 
 from .._dtypes import from_numpy_dtype
 from .._tensor import Tensor, _grad_recorded
-from ..autograd.function import Function
+from ..autograd.function import FORWARD_AD, Function
 from ..autograd.grad_mode import GRAD_ENABLED
 
 
@@ -66,12 +66,14 @@ def inplace(self: Tensor, op, *args, **kwargs) -> Tensor:
             return _inplace_on_view(self, op, args, kwargs)
         old = Tensor._make(self._data.copy(), self._requires_grad, self._grad_fn,
                            self._output_nr)
+        _copy_tangent(self, old)
         result = op(old, *args, **kwargs)
         _write(self, result._data)
         self._version.value += 1
         self._grad_fn = result._grad_fn
         self._output_nr = result._output_nr
         self._requires_grad = result._requires_grad
+        _copy_tangent(result, self)
         return self
     prev = GRAD_ENABLED[0]
     GRAD_ENABLED[0] = False
@@ -81,12 +83,16 @@ def inplace(self: Tensor, op, *args, **kwargs) -> Tensor:
         GRAD_ENABLED[0] = prev
     _write(self, result._data)
     self._version.value += 1
+    if FORWARD_AD[0] is not None:
+        _copy_tangent(result, self)
+        if self._base is not None:
+            _update_base_tangent(self, result)
     return self
 
 
 def inplace_ufunc(self: Tensor, ufunc, other, op) -> Tensor:
     """Fast path for ``self op= other`` with a NumPy ufunc when nothing is recorded."""
-    if _grad_recorded(self, other) or not isinstance(self, Tensor):
+    if _grad_recorded(self, other) or not isinstance(self, Tensor) or FORWARD_AD[0] is not None:
         return inplace(self, op, other)
     arr = self._data
     o = other._data if isinstance(other, Tensor) else other
@@ -171,6 +177,7 @@ def _inplace_on_view(self: Tensor, op, args, kwargs) -> Tensor:
         raise RuntimeError("in-place operation on this view is not supported by autograd (its "
                            "base is not contiguous); clone() the view first")
     old = Tensor._make(self._data.copy(), self._requires_grad, self._grad_fn, self._output_nr)
+    _copy_tangent(self, old)
     result = op(old, *args, **kwargs)
     _write(self, result._data)
     self._version.value += 1
@@ -178,4 +185,42 @@ def _inplace_on_view(self: Tensor, op, args, kwargs) -> Tensor:
     base._grad_fn, base._output_nr, base._requires_grad = new_base._grad_fn, 0, True
     view = _SelectFromBase.apply(base, self._data, positions)
     self._grad_fn, self._output_nr, self._requires_grad = view._grad_fn, 0, True
+    if FORWARD_AD[0] is not None:
+        _copy_tangent(result, self)
+        _update_base_tangent(self, result, positions)
     return self
+
+
+# ---- forward-mode AD: tangents follow the values written in place -------------------------
+_TANGENT_KEY = "_fw_grad"  # where chainrule.autograd.forward_ad keeps (level, tangent)
+
+
+def _copy_tangent(src: Tensor, dst: Tensor) -> None:
+    """Give ``dst`` the tangent ``src`` carries (or none, when ``src`` has none)."""
+    if FORWARD_AD[0] is None:
+        return
+    entry = src.__dict__.get(_TANGENT_KEY)
+    if entry is not None:
+        dst.__dict__[_TANGENT_KEY] = entry
+    else:
+        dst.__dict__.pop(_TANGENT_KEY, None)
+
+
+def _update_base_tangent(view: Tensor, result: Tensor, positions=None) -> None:
+    """After writing ``result`` into ``view``, put its tangent into the base's tangent."""
+    base = view._base
+    entry = result.__dict__.get(_TANGENT_KEY)
+    base_entry = base.__dict__.get(_TANGENT_KEY)
+    if entry is None and base_entry is None:
+        return
+    if positions is None:
+        positions = positions_in_base(view, base)
+        if positions is None:
+            raise RuntimeError("in-place operation on this view cannot carry a forward-mode "
+                               "tangent (its base is not contiguous); clone() the view first")
+    level = (entry or base_entry)[0]
+    tangent = (base_entry[1]._data.copy() if base_entry is not None
+               else np.zeros(base._data.shape, base._data.dtype))
+    tangent.reshape(-1)[positions.reshape(-1)] = (
+        entry[1]._data.reshape(-1) if entry is not None else 0)
+    base.__dict__[_TANGENT_KEY] = (level, Tensor._make(tangent))

@@ -392,6 +392,9 @@ def setitem(self: Tensor, key, value) -> None:
                                "grad is being used in an in-place operation.")
         inplace(self, _put_op, value, k)
         return
+    if FORWARD_AD[0] is not None:  # the written values' tangents replace the old ones
+        inplace(self, _put_op, value, k)
+        return
     arr = self._data
     if not arr.flags.writeable:
         raise RuntimeError("unsupported operation: more than one element of the written-to "

@@ -381,40 +381,6 @@ def _module_cases():
 CASES = _table() + _module_cases()
 
 
-def _probe() -> tuple:
-    """Whether indexing and dtype casts keep tangents when nothing is recorded."""
-    with fwAD.dual_level():
-        d = fwAD.make_dual(cr.zeros(3, dtype=cr.float64), cr.ones(3, dtype=cr.float64))
-        return (fwAD.unpack_dual(d[1:]).tangent is not None,
-                fwAD.unpack_dual(d.float()).tangent is not None)
-
-
-# Known bugs elsewhere (reported to the lead): while a dual level is active but nothing is
-# recorded, ``ops.indexing.index_with_key`` (``x[key]``, ``index_select``, ``take``; also used by
-# backward functions) and ``ops.conversion._cast`` (``.to(dtype)``) return bare arrays without
-# going through ``Function.apply``, so tangents are lost. Each case below fails for that reason
-# only while the bug is there (strict: the marks go away by themselves once it is fixed).
-_INDEX_OK, _CAST_OK = _probe()
-_KNOWN_BUGS = {
-    "jvp": {**dict.fromkeys(["index_basic", "index_adv", "index_mask", "index_select", "take",
-                             "solve_vec", "pdist"], "index"), "to_float32": "cast"},
-    "fo_r": dict.fromkeys(["kthvalue", "slogdet", "index_put", "index_put_acc", "index_add"],
-                          "index"),
-    "r_o_f": dict.fromkeys(["solve_vec", "pdist"], "index"),
-}
-
-
-def _params(kind: str, cases) -> list:
-    params = []
-    for case in cases:
-        bug = _KNOWN_BUGS[kind].get(case.name)
-        present = (bug == "index" and not _INDEX_OK) or (bug == "cast" and not _CAST_OK)
-        marks = [pytest.mark.xfail(strict=True, reason=f"{bug} fast path drops tangents")
-                 ] if present else []
-        params.append(pytest.param(case, id=case.name, marks=marks))
-    return params
-
-
 # ---- evaluation ------------------------------------------------------------------------------
 def _inputs(case, rng):
     """Per input: ``(value, differentiable)``."""
@@ -483,7 +449,7 @@ def _close(a, b, what, case, rtol=1e-5, atol=1e-6):
                                err_msg=f"{case.name}: {what}")
 
 
-@pytest.mark.parametrize("case", _params("jvp", CASES))
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.name) for c in CASES])
 def test_jvp_matches_finite_differences_and_reverse_mode(case):
     rng, diffs, xs, ts = _setup(case)
     primals, tangents = _forward(case, diffs, xs, ts)
@@ -537,7 +503,7 @@ def _vjp(case, diffs, xs, vs):
     return [cr.zeros_like(x) if g is None else g for g, x in zip(grads, xs)]
 
 
-@pytest.mark.parametrize("case", _params("fo_r", [c for c in CASES if c.fo_r]))
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.name) for c in CASES if c.fo_r])
 def test_forward_over_reverse(case):
     """The JVP of the VJP (what ``hessian = jacfwd(jacrev(f))`` needs), against differences."""
     rng, diffs, xs, ts = _setup(case, seed=1)
@@ -556,7 +522,7 @@ def test_forward_over_reverse(case):
         _close(t, (u - d) / (2 * EPS), "tangent of the VJP vs differences", case, 1e-4, 1e-5)
 
 
-@pytest.mark.parametrize("case", _params("r_o_f", [c for c in CASES if c.r_o_f]))
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.name) for c in CASES if c.r_o_f])
 def test_reverse_over_forward(case):
     """The gradient of ``<w, J(x) t>`` by reverse mode through the tangent computation."""
     rng, diffs, xs, ts = _setup(case, seed=2)
@@ -651,8 +617,6 @@ def test_the_table_exercises_every_rule(monkeypatch):
     skipped = {k.__name__ for k in owners if k not in exercised and k.__name__ in NOT_IN_TABLE}
     unused = [k.__name__ for k in owners
               if k not in exercised and k.__name__ not in NOT_IN_TABLE]
-    if not (_INDEX_OK and _CAST_OK):  # reached only through the fast paths (see _KNOWN_BUGS)
-        unused = [n for n in unused if n not in ("Index", "IndexPutZeros", "ToCopy")]
     assert not unused, f"rules the op table never exercises: {unused}"
     assert skipped == set(NOT_IN_TABLE), "NOT_IN_TABLE lists classes the table now reaches"
 
@@ -880,3 +844,24 @@ def test_matches_torch_forward_ad(name):
     ours = program(cr, fwAD, F)
     theirs = program(torch, tfw, torch.nn.functional)
     np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
+
+
+# ---- tangents through in-place ops ---------------------------------------------------------
+def test_tangents_follow_inplace_ops_setitem_and_views():
+    x = cr.tensor([1.0, 2.0, 3.0])
+    with fwAD.dual_level():
+        d = fwAD.make_dual(x, cr.tensor([1.0, 0.0, 0.0]))
+        y = d * 1
+        y.mul_(3)
+        y += d
+        assert fwAD.unpack_dual(y).tangent.tolist() == [4.0, 0.0, 0.0]
+        z = d * 2
+        z[1:] *= d[1:]
+        assert fwAD.unpack_dual(z).tangent.tolist() == [2.0, 0.0, 0.0]
+        w = d.clone()
+        w[0] = 5.0
+        assert fwAD.unpack_dual(w).tangent.tolist() == [0.0, 0.0, 0.0]
+        with cr.no_grad():
+            v = d * 1
+            v[:2].mul_(10)
+        assert fwAD.unpack_dual(v).tangent.tolist() == [10.0, 0.0, 0.0]
