@@ -163,10 +163,19 @@ def _check_param(t, name: str, n: int, fn: str) -> None:
         raise RuntimeError(f"{name} should contain {n} elements not {t.numel()}")
 
 
-def _bump(*tensors) -> None:
-    for t in tensors:
+def _batch_stats_norm(input: Tensor, weight, bias, spec: _Spec, eps: float, running_mean,
+                      running_var, momentum) -> Tensor:
+    """Normalise with the input's own statistics, blending them into the running statistics
+    (those given) in place."""
+    running = None
+    if running_mean is not None or running_var is not None:
+        running = (running_mean._data if running_mean is not None else None,
+                   running_var._data if running_var is not None else None, momentum)
+    out = NativeBatchNorm.apply(input, weight, bias, spec, eps, running, None)
+    for t in (running_mean, running_var):
         if t is not None:
             t._version.value += 1
+    return out
 
 
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
@@ -211,23 +220,27 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         if input.numel() // max(c, 1) == 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input "
                              f"size {input.shape}")
-        running = None
-        if running_mean is not None or running_var is not None:
-            running = (running_mean._data if running_mean is not None else None,
-                       running_var._data if running_var is not None else None, momentum)
-        out = NativeBatchNorm.apply(input, weight, bias, spec, eps, running, None)
-        _bump(running_mean, running_var)
-        return out
+        return _batch_stats_norm(input, weight, bias, spec, eps, running_mean, running_var,
+                                 momentum)
     if running_mean is None or running_var is None:
         raise RuntimeError("running_mean must be defined in evaluation mode")
     fixed = (running_mean._data.reshape(spec.wshape), running_var._data.reshape(spec.wshape))
     return NativeBatchNorm.apply(input, weight, bias, spec, eps, None, fixed)
 
 
-def _normalized_shape(normalized_shape) -> tuple:
+def _normalized_shape(input, normalized_shape, fn: str) -> tuple:
+    """``normalized_shape`` as a tuple, checked to be the trailing shape of ``input``."""
+    check_tensor(input, fn)
     if isinstance(normalized_shape, (int, np.integer)):
-        return (int(normalized_shape),)
-    return tuple(int(s) for s in normalized_shape)
+        ns = (int(normalized_shape),)
+    else:
+        ns = tuple(int(s) for s in normalized_shape)
+    k = len(ns)
+    if k == 0 or input.ndim < k or tuple(input.shape[input.ndim - k:]) != ns:
+        raise RuntimeError(f"Given normalized_shape={list(ns)}, expected input with shape "
+                           f"[*, {', '.join(str(s) for s in ns)}], but got input of size"
+                           f"{list(input.shape)}")
+    return ns
 
 
 def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
@@ -245,13 +258,8 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
         >>> layer_norm(torch.tensor([[1.0, 3.0]]), (2,), eps=0.0)
         tensor([[-1.,  1.]])
     """
-    check_tensor(input, "layer_norm")
-    ns = _normalized_shape(normalized_shape)
+    ns = _normalized_shape(input, normalized_shape, "layer_norm")
     k = len(ns)
-    if k == 0 or input.ndim < k or tuple(input.shape[input.ndim - k:]) != ns:
-        raise RuntimeError(f"Given normalized_shape={list(ns)}, expected input with shape "
-                           f"[*, {', '.join(str(s) for s in ns)}], but got input of size"
-                           f"{list(input.shape)}")
     for t, name in ((weight, "weight"), (bias, "bias")):
         if t is not None and tuple(check_tensor(t, "layer_norm", name).shape) != ns:
             raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but "
@@ -329,13 +337,8 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
             raise ValueError(f"Expected more than 1 spatial element when training, got input "
                              f"size {input.shape}")
         spec = _Spec((n, c, spatial), (2,), wshape, red)
-        running = None
-        if running_mean is not None or running_var is not None:
-            running = (running_mean._data if running_mean is not None else None,
-                       running_var._data if running_var is not None else None, momentum)
-        out = NativeBatchNorm.apply(input, weight, bias, spec, eps, running, None)
-        _bump(running_mean, running_var)
-        return out
+        return _batch_stats_norm(input, weight, bias, spec, eps, running_mean, running_var,
+                                 momentum)
     if running_mean is None or running_var is None:
         raise RuntimeError("Expected running_mean and running_var to be defined when "
                            "use_input_stats is false")
@@ -360,13 +363,8 @@ def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
         >>> rms_norm(torch.tensor([[3.0, 4.0]]), (2,), eps=0.0)
         tensor([[0.8485, 1.1314]])
     """
-    check_tensor(input, "rms_norm")
-    ns = _normalized_shape(normalized_shape)
+    ns = _normalized_shape(input, normalized_shape, "rms_norm")
     k = len(ns)
-    if k == 0 or input.ndim < k or tuple(input.shape[input.ndim - k:]) != ns:
-        raise RuntimeError(f"Given normalized_shape={list(ns)}, expected input with shape "
-                           f"[*, {', '.join(str(s) for s in ns)}], but got input of size"
-                           f"{list(input.shape)}")
     if eps is None:
         eps = float(np.finfo(input._data.dtype).eps)
     dims = tuple(range(input.ndim - k, input.ndim))

@@ -189,15 +189,24 @@ def _adaptive_sizes(input, output_size, nd: int, fn: str) -> tuple:
     return in_sp, out
 
 
+def _even_geometry(in_sp: tuple, out: tuple) -> PoolGeometry | None:
+    """Adjacent windows of ``in / out`` elements when every input size is a multiple of its
+    (positive) output size; None otherwise."""
+    if not all(o > 0 and s % o == 0 for s, o in zip(in_sp, out)):
+        return None
+    k = tuple(s // o for s, o in zip(in_sp, out))
+    nd = len(out)
+    return PoolGeometry(k, k, (0,) * nd, (0,) * nd, (1,) * nd, out)
+
+
 def adaptive_avg_pool_nd(input: Tensor, output_size, nd: int) -> Tensor:
     """Adaptive average pooling over the ``nd`` trailing dims (shared by ``interpolate``)."""
     fn = f"adaptive_avg_pool{_DIMS[nd]}"
     in_sp, out = _adaptive_sizes(input, output_size, nd, fn)
     if 0 in out:
         return Tensor._make(np.zeros(input.shape[:input.ndim - nd] + out, input._data.dtype))
-    if all(s % o == 0 for s, o in zip(in_sp, out)):
-        k = tuple(s // o for s, o in zip(in_sp, out))
-        geom = PoolGeometry(k, k, (0,) * nd, (0,) * nd, (1,) * nd, out)
+    geom = _even_geometry(in_sp, out)
+    if geom is not None:
         cls = AdaptiveAvgPool3DEven if nd == 3 else AdaptiveAvgPoolEven
         return cls.apply(input, geom, _divisor(geom, in_sp, True, None))
     if input._data.dtype.kind != "f":
@@ -212,9 +221,8 @@ def adaptive_avg_pool_nd(input: Tensor, output_size, nd: int) -> Tensor:
 def _adaptive_max(input, output_size, return_indices, nd: int):
     fn = f"adaptive_max_pool{_DIMS[nd]}"
     in_sp, out = _adaptive_sizes(input, output_size, nd, fn)
-    if all(o > 0 and s % o == 0 for s, o in zip(in_sp, out)):
-        k = tuple(s // o for s, o in zip(in_sp, out))
-        geom = PoolGeometry(k, k, (0,) * nd, (0,) * nd, (1,) * nd, out)
+    geom = _even_geometry(in_sp, out)
+    if geom is not None:
         cls = AdaptiveMaxPool3DEven if nd == 3 else AdaptiveMaxPoolEven
         return cls.apply(input, geom, bool(return_indices))
     if 0 in out:

@@ -160,15 +160,18 @@ class LRScheduler:
         self._update_lr(epoch)
 
     def _update_lr(self, epoch: int | None = None) -> None:
+        if epoch is None:
+            self.last_epoch += 1
+            self._apply_lrs(self.get_lr)
+        else:
+            self.last_epoch = epoch
+            self._apply_lrs(getattr(self, "_get_closed_form_lr", self.get_lr))
+
+    def _apply_lrs(self, compute) -> None:
+        """Write the lrs ``compute()`` gives (called as from ``step``) into the groups."""
         self._get_lr_called_within_step = True
         try:
-            if epoch is None:
-                self.last_epoch += 1
-                values = self.get_lr()
-            else:
-                self.last_epoch = epoch
-                closed = getattr(self, "_get_closed_form_lr", None)
-                values = closed() if closed is not None else self.get_lr()
+            values = compute()
         finally:
             self._get_lr_called_within_step = False
         for group, lr in zip(self.optimizer.param_groups, values):
@@ -195,6 +198,12 @@ def _lambdas(optimizer: Optimizer, lr_lambda) -> list:
     return list(lr_lambda)
 
 
+def _callable_state(fn) -> dict | None:
+    """What is saved of a callable: a callable object's ``__dict__`` (copied), nothing (None)
+    for a function or lambda."""
+    return None if isinstance(fn, types.FunctionType) else fn.__dict__.copy()
+
+
 class _LambdaStateMixin:
     """State-dict handling for schedulers holding ``lr_lambdas``: functions and lambdas are not
     saved, callable objects have their ``__dict__`` saved."""
@@ -202,8 +211,7 @@ class _LambdaStateMixin:
     def state_dict(self) -> dict[str, Any]:
         """The scheduler's state; lambdas are saved only when they are callable objects."""
         state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
-        state["lr_lambdas"] = [None if isinstance(fn, types.FunctionType) else fn.__dict__.copy()
-                               for fn in self.lr_lambdas]
+        state["lr_lambdas"] = [_callable_state(fn) for fn in self.lr_lambdas]
         return state
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:

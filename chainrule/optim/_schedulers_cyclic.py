@@ -4,12 +4,11 @@ rates and the one-cycle policy. Public names are re-exported by ``lr_scheduler``
 from __future__ import annotations
 
 import math
-import types
 from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from ._schedulers_base import LRScheduler, _format_param, _group_values, _set_group_value
+from ._schedulers_base import LRScheduler, _callable_state, _format_param, _set_group_value
 from .optimizer import Optimizer
 
 
@@ -156,14 +155,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
                 self.T_i = self.T_0
                 self.T_cur = epoch
         self.last_epoch = math.floor(epoch)
-        self._get_lr_called_within_step = True
-        try:
-            values = self.get_lr()
-        finally:
-            self._get_lr_called_within_step = False
-        for group, lr in zip(self.optimizer.param_groups, values):
-            _set_group_value(group, "lr", lr)
-        self._last_lr = _group_values(self.optimizer, "lr")
+        self._apply_lrs(self.get_lr)
 
 
 def _set_momentum(group: dict, use_beta1: bool, value: float) -> None:
@@ -171,6 +163,15 @@ def _set_momentum(group: dict, use_beta1: bool, value: float) -> None:
         group["betas"] = (value, *group["betas"][1:])
     else:
         group["momentum"] = value
+
+
+def _init_momentums(optimizer: Optimizer, use_beta1: bool, max_momentums: list,
+                    base_momentums: list) -> None:
+    """Start every group at its max momentum and record both bounds in the group."""
+    for top, bottom, group in zip(max_momentums, base_momentums, optimizer.param_groups):
+        _set_momentum(group, use_beta1, top)
+        group["max_momentum"] = top
+        group["base_momentum"] = bottom
 
 
 def _momentum_key(optimizer: Optimizer) -> bool:
@@ -250,11 +251,8 @@ class CyclicLR(LRScheduler):
             self.base_momentums = _format_param("base_momentum", optimizer, base_momentum)
             self.max_momentums = _format_param("max_momentum", optimizer, max_momentum)
             if last_epoch == -1:
-                for top, bottom, group in zip(self.max_momentums, self.base_momentums,
-                                              optimizer.param_groups):
-                    _set_momentum(group, self.use_beta1, top)
-                    group["max_momentum"] = top
-                    group["base_momentum"] = bottom
+                _init_momentums(optimizer, self.use_beta1, self.max_momentums,
+                                self.base_momentums)
         super().__init__(optimizer, last_epoch, verbose)
         self.base_lrs = base_lrs
 
@@ -314,9 +312,7 @@ class CyclicLR(LRScheduler):
         state = super().state_dict()
         state.pop("_scale_fn_ref", None)
         fn = state.pop("_scale_fn_custom")
-        state["_scale_fn_custom"] = None
-        if fn is not None and not isinstance(fn, types.FunctionType):
-            state["_scale_fn_custom"] = fn.__dict__.copy()
+        state["_scale_fn_custom"] = None if fn is None else _callable_state(fn)
         return state
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
@@ -421,11 +417,7 @@ class OneCycleLR(LRScheduler):
             max_momentums = _format_param("max_momentum", optimizer, max_momentum)
             base_momentums = _format_param("base_momentum", optimizer, base_momentum)
             if last_epoch == -1:
-                for top, bottom, group in zip(max_momentums, base_momentums,
-                                              optimizer.param_groups):
-                    _set_momentum(group, self.use_beta1, top)
-                    group["max_momentum"] = top
-                    group["base_momentum"] = bottom
+                _init_momentums(optimizer, self.use_beta1, max_momentums, base_momentums)
         super().__init__(optimizer, last_epoch, verbose)
 
     @staticmethod

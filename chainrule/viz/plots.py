@@ -32,9 +32,24 @@ def _figure(nrows: int, ncols: int, width: float, height: float):
     return fig, [ax for row in axes for ax in row]
 
 
-def _save(fig, path) -> None:
+def _panels(n: int, max_cols: int, width: float, height: float):
+    """A figure of ``n`` panels of ``width`` x ``height``, at most ``max_cols`` a row; the
+    grid's spare axes are hidden."""
+    ncols = min(max_cols, n)
+    nrows = math.ceil(n / ncols)
+    fig, axes = _figure(nrows, ncols, width * ncols, height * nrows)
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    return fig, axes
+
+
+def _finish(fig, path, title=None):
+    """Give ``fig`` its ``title`` (if any), save it to ``path`` (if any) and return it."""
+    if title:
+        fig.suptitle(title)
     if path is not None:
         fig.savefig(path, dpi=100)
+    return fig
 
 
 def history_to_dict(history) -> dict:
@@ -117,9 +132,7 @@ def plot_history(history, path=None, keys=None, title: str | None = None):
         groups.setdefault(base, []).append(k)
     if not groups:
         raise ValueError(f"plot_history: nothing to plot in a history with keys {list(h)}")
-    ncols = min(3, len(groups))
-    nrows = math.ceil(len(groups) / ncols)
-    fig, axes = _figure(nrows, ncols, 4.2 * ncols, 3.2 * nrows)
+    fig, axes = _panels(len(groups), 3, 4.2, 3.2)
     for ax, (base, ks) in zip(axes, groups.items()):
         for k in ks:
             y = np.asarray(h[k], dtype=np.float64)
@@ -132,12 +145,7 @@ def plot_history(history, path=None, keys=None, title: str | None = None):
         ax.grid(True, alpha=0.3)
         if len(ks) > 1:
             ax.legend()
-    for ax in axes[len(groups):]:
-        ax.set_visible(False)
-    if title:
-        fig.suptitle(title)
-    _save(fig, path)
-    return fig
+    return _finish(fig, path, title)
 
 
 def _abs_stats(pairs) -> tuple:
@@ -198,8 +206,7 @@ def plot_gradient_flow(source, path=None, title: str | None = None):
     ax.set_title(title or "Gradient flow")
     ax.grid(True, axis="y", alpha=0.3)
     ax.legend()
-    _save(fig, path)
-    return fig
+    return _finish(fig, path)
 
 
 def _flow_from_monitor(monitor, path, title):
@@ -240,10 +247,7 @@ def _flow_from_monitor(monitor, path, title):
         ax2.grid(True, alpha=0.3)
         if len(names) <= 12:
             ax2.legend(fontsize=7)
-    if title:
-        fig.suptitle(title)
-    _save(fig, path)
-    return fig
+    return _finish(fig, path, title)
 
 
 def _colormap(n: int):
@@ -288,9 +292,7 @@ def plot_weights(model, path=None, bins: int = 40, grads: bool = False, max_pane
     panels = panels[:max_panels]
     if not panels:
         raise ValueError("plot_weights: the model has no parameters")
-    ncols = min(4, len(panels))
-    nrows = math.ceil(len(panels) / ncols)
-    fig, axes = _figure(nrows, ncols, 3.3 * ncols, 2.6 * nrows)
+    fig, axes = _panels(len(panels), 4, 3.3, 2.6)
     for ax, (label, data, color) in zip(axes, panels):
         a = np.asarray(data, dtype=np.float64).ravel()
         a = a[np.isfinite(a)]
@@ -299,9 +301,4 @@ def plot_weights(model, path=None, bins: int = 40, grads: bool = False, max_pane
         if a.size:
             ax.text(0.98, 0.95, f"mean {a.mean():.2g}\nstd {a.std():.2g}", ha="right",
                     va="top", transform=ax.transAxes, fontsize=7)
-    for ax in axes[len(panels):]:
-        ax.set_visible(False)
-    if title:
-        fig.suptitle(title)
-    _save(fig, path)
-    return fig
+    return _finish(fig, path, title)

@@ -151,7 +151,17 @@ class _ConvNd(Module):
         return self._conv_forward(input, self.weight, self.bias)
 
 
-class Conv1d(_ConvNd):
+class _PlainConvNd(_ConvNd):
+    """The constructor of the (non-transposed) convolution layers: no ``output_padding``."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
+                 dilation=1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
+                 device=None, dtype=None) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, 0, device, dtype)
+
+
+class Conv1d(_PlainConvNd):
     """1-D convolution layer over ``(N, C_in, L)`` or ``(C_in, L)`` input.
 
     Args:
@@ -185,14 +195,8 @@ class Conv1d(_ConvNd):
 
     _nd = 1
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
-                 dilation=1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
-                 device=None, dtype=None) -> None:
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, 0, device, dtype)
 
-
-class Conv2d(_ConvNd):
+class Conv2d(_PlainConvNd):
     """2-D convolution layer over ``(N, C_in, H, W)`` or ``(C_in, H, W)`` input.
 
     Args:
@@ -226,14 +230,8 @@ class Conv2d(_ConvNd):
 
     _nd = 2
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
-                 dilation=1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
-                 device=None, dtype=None) -> None:
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, 0, device, dtype)
 
-
-class Conv3d(_ConvNd):
+class Conv3d(_PlainConvNd):
     """3-D convolution layer over ``(N, C_in, D, H, W)`` or ``(C_in, D, H, W)`` input.
 
     Args:
@@ -255,12 +253,6 @@ class Conv3d(_ConvNd):
     """
 
     _nd = 3
-
-    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
-                 dilation=1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
-                 device=None, dtype=None) -> None:
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, 0, device, dtype)
 
 
 class _ConvTransposeNd(_ConvNd):

@@ -18,6 +18,10 @@ __all__ = [
 
 
 class _DropoutNd(Module):
+    """Shared ``p`` check, ``forward`` (applying ``_fn``) and repr of the dropout modules."""
+
+    _fn = None
+
     def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
         if isinstance(p, Tensor):
@@ -26,6 +30,10 @@ class _DropoutNd(Module):
             raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
         self.p = p
         self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Apply the dropout (training) or nothing (eval)."""
+        return type(self)._fn(input, self.p, self.training)
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"
@@ -53,9 +61,7 @@ class Dropout(_DropoutNd):
         tensor([1., 1., 1.])
     """
 
-    def forward(self, input: Tensor) -> Tensor:
-        """Apply dropout (training) or nothing (eval)."""
-        return D.dropout(input, self.p, self.training)
+    _fn = staticmethod(D.dropout)
 
 
 class Dropout1d(_DropoutNd):
@@ -68,9 +74,7 @@ class Dropout1d(_DropoutNd):
         torch.Size([4, 3, 5])
     """
 
-    def forward(self, input: Tensor) -> Tensor:
-        """Apply channel dropout (training) or nothing (eval)."""
-        return D.dropout1d(input, self.p, self.training)
+    _fn = staticmethod(D.dropout1d)
 
 
 class Dropout2d(_DropoutNd):
@@ -88,9 +92,7 @@ class Dropout2d(_DropoutNd):
         True
     """
 
-    def forward(self, input: Tensor) -> Tensor:
-        """Apply channel dropout (training) or nothing (eval)."""
-        return D.dropout2d(input, self.p, self.training)
+    _fn = staticmethod(D.dropout2d)
 
 
 class Dropout3d(_DropoutNd):
@@ -103,9 +105,7 @@ class Dropout3d(_DropoutNd):
         torch.Size([1, 2, 2, 2, 2])
     """
 
-    def forward(self, input: Tensor) -> Tensor:
-        """Apply channel dropout (training) or nothing (eval)."""
-        return D.dropout3d(input, self.p, self.training)
+    _fn = staticmethod(D.dropout3d)
 
 
 class AlphaDropout(_DropoutNd):
@@ -118,9 +118,7 @@ class AlphaDropout(_DropoutNd):
         tensor([1., 1.])
     """
 
-    def forward(self, input: Tensor) -> Tensor:
-        """Apply alpha dropout (training) or nothing (eval)."""
-        return D.alpha_dropout(input, self.p, self.training)
+    _fn = staticmethod(D.alpha_dropout)
 
 
 class FeatureAlphaDropout(_DropoutNd):
@@ -133,6 +131,4 @@ class FeatureAlphaDropout(_DropoutNd):
         torch.Size([2, 3, 4])
     """
 
-    def forward(self, input: Tensor) -> Tensor:
-        """Apply channel alpha dropout (training) or nothing (eval)."""
-        return D.feature_alpha_dropout(input, self.p, self.training)
+    _fn = staticmethod(D.feature_alpha_dropout)

@@ -4,6 +4,8 @@ buffer, so it follows ``.to()`` and appears in ``state_dict``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..._tensor import Tensor
 from ...ops.loss import legacy_reduction
 from .. import functional as F
@@ -41,7 +43,18 @@ class _WeightedLoss(_Loss):
         self.register_buffer("weight", weight)
 
 
-class L1Loss(_Loss):
+class _ReductionOnlyLoss(_Loss):
+    """A loss whose only option is ``reduction``: ``forward`` applies ``_loss_fn``."""
+
+    __constants__ = ("reduction",)
+    _loss_fn: Callable[..., Tensor]
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """Compute the loss."""
+        return self._loss_fn(input, target, reduction=self.reduction)
+
+
+class L1Loss(_ReductionOnlyLoss):
     """Mean absolute error ``|input - target|``, reduced (see ``F.l1_loss``).
 
     Args:
@@ -58,14 +71,10 @@ class L1Loss(_Loss):
         tensor(1.5000)
     """
 
-    __constants__ = ("reduction",)
-
-    def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        """Compute the loss."""
-        return F.l1_loss(input, target, reduction=self.reduction)
+    _loss_fn = staticmethod(F.l1_loss)
 
 
-class MSELoss(_Loss):
+class MSELoss(_ReductionOnlyLoss):
     """Mean squared error ``(input - target) ** 2``, reduced (see ``F.mse_loss``).
 
     Args:
@@ -85,11 +94,7 @@ class MSELoss(_Loss):
         tensor(2.5000)
     """
 
-    __constants__ = ("reduction",)
-
-    def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        """Compute the loss."""
-        return F.mse_loss(input, target, reduction=self.reduction)
+    _loss_fn = staticmethod(F.mse_loss)
 
 
 class CrossEntropyLoss(_WeightedLoss):

@@ -3,9 +3,11 @@ them): thin ``Module`` wrappers over the ``chainrule.nn.functional`` losses."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..._tensor import Tensor
 from .. import functional as F
-from .loss import _Loss, _WeightedLoss
+from .loss import _Loss, _ReductionOnlyLoss, _WeightedLoss
 
 __all__ = [
     "CosineEmbeddingLoss", "HingeEmbeddingLoss", "MarginRankingLoss", "MultiLabelMarginLoss",
@@ -45,7 +47,7 @@ class HingeEmbeddingLoss(_Loss):
                                       reduction=self.reduction)
 
 
-class MultiLabelMarginLoss(_Loss):
+class MultiLabelMarginLoss(_ReductionOnlyLoss):
     """Multi-label hinge loss with -1-terminated target lists (see
     ``F.multilabel_margin_loss``).
 
@@ -65,14 +67,10 @@ class MultiLabelMarginLoss(_Loss):
         tensor(0.8500)
     """
 
-    __constants__ = ("reduction",)
-
-    def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        """Compute the loss."""
-        return F.multilabel_margin_loss(input, target, reduction=self.reduction)
+    _loss_fn = staticmethod(F.multilabel_margin_loss)
 
 
-class SoftMarginLoss(_Loss):
+class SoftMarginLoss(_ReductionOnlyLoss):
     """Two-class logistic loss ``log(1 + exp(-y x))`` (see ``F.soft_margin_loss``).
 
     Args:
@@ -89,11 +87,7 @@ class SoftMarginLoss(_Loss):
         tensor(0.6931)
     """
 
-    __constants__ = ("reduction",)
-
-    def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        """Compute the loss."""
-        return F.soft_margin_loss(input, target, reduction=self.reduction)
+    _loss_fn = staticmethod(F.soft_margin_loss)
 
 
 class MultiLabelSoftMarginLoss(_WeightedLoss):
@@ -122,7 +116,25 @@ class MultiLabelSoftMarginLoss(_WeightedLoss):
                                              reduction=self.reduction)
 
 
-class CosineEmbeddingLoss(_Loss):
+class _PairMarginLoss(_Loss):
+    """A loss of two inputs and a +-1 target with a ``margin`` (default 0): ``forward`` applies
+    ``_loss_fn``."""
+
+    __constants__ = ("margin", "reduction")
+    _loss_fn: Callable[..., Tensor]
+
+    def __init__(self, margin: float = 0.0, size_average=None, reduce=None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input1: Tensor, input2: Tensor, target: Tensor) -> Tensor:
+        """Compute the loss."""
+        return self._loss_fn(input1, input2, target, margin=self.margin,
+                             reduction=self.reduction)
+
+
+class CosineEmbeddingLoss(_PairMarginLoss):
     """Embedding loss on cosine similarity for similar (1) / dissimilar (-1) pairs (see
     ``F.cosine_embedding_loss``).
 
@@ -142,20 +154,10 @@ class CosineEmbeddingLoss(_Loss):
         tensor(0.)
     """
 
-    __constants__ = ("margin", "reduction")
-
-    def __init__(self, margin: float = 0.0, size_average=None, reduce=None,
-                 reduction: str = "mean") -> None:
-        super().__init__(size_average, reduce, reduction)
-        self.margin = margin
-
-    def forward(self, input1: Tensor, input2: Tensor, target: Tensor) -> Tensor:
-        """Compute the loss."""
-        return F.cosine_embedding_loss(input1, input2, target, margin=self.margin,
-                                       reduction=self.reduction)
+    _loss_fn = staticmethod(F.cosine_embedding_loss)
 
 
-class MarginRankingLoss(_Loss):
+class MarginRankingLoss(_PairMarginLoss):
     """Ranking loss ``max(0, -y * (x1 - x2) + margin)`` (see ``F.margin_ranking_loss``).
 
     Args:
@@ -174,17 +176,7 @@ class MarginRankingLoss(_Loss):
         tensor(0.5000)
     """
 
-    __constants__ = ("margin", "reduction")
-
-    def __init__(self, margin: float = 0.0, size_average=None, reduce=None,
-                 reduction: str = "mean") -> None:
-        super().__init__(size_average, reduce, reduction)
-        self.margin = margin
-
-    def forward(self, input1: Tensor, input2: Tensor, target: Tensor) -> Tensor:
-        """Compute the loss."""
-        return F.margin_ranking_loss(input1, input2, target, margin=self.margin,
-                                     reduction=self.reduction)
+    _loss_fn = staticmethod(F.margin_ranking_loss)
 
 
 class MultiMarginLoss(_WeightedLoss):

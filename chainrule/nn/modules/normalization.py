@@ -39,6 +39,28 @@ def _param(shape, npd) -> Parameter:
     return Parameter(Tensor._make(np.empty(shape, dtype=npd)))
 
 
+def _register_affine(module: Module, affine: bool, bias: bool, shape: tuple, npd) -> None:
+    """Give ``module`` an uninitialised ``weight`` and ``bias`` of ``shape`` (None where not
+    learnt)."""
+    if affine:
+        module.weight = _param(shape, npd)
+        if bias:
+            module.bias = _param(shape, npd)
+        else:
+            module.register_parameter("bias", None)
+    else:
+        module.register_parameter("weight", None)
+        module.register_parameter("bias", None)
+
+
+def _reset_affine(module: Module, affine: bool) -> None:
+    """Set ``module``'s weight to 1 and bias (if any) to 0 when it is ``affine``."""
+    if affine:
+        init.ones_(module.weight)
+        if module.bias is not None:
+            init.zeros_(module.bias)
+
+
 class _NormBase(Module):
     """Shared state of batch and instance norm: affine parameters and running statistics."""
 
@@ -66,15 +88,7 @@ class _NormBase(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        if affine:
-            self.weight = _param((self.num_features,), npd)
-            if bias:
-                self.bias = _param((self.num_features,), npd)
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, affine, bias, (self.num_features,), npd)
         if track_running_stats:
             self.register_buffer("running_mean", Tensor._make(np.zeros(self.num_features, npd)))
             self.register_buffer("running_var", Tensor._make(np.ones(self.num_features, npd)))
@@ -95,10 +109,7 @@ class _NormBase(Module):
     def reset_parameters(self) -> None:
         """Reset the running statistics; weight to 1, bias to 0."""
         self.reset_running_stats()
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self, self.affine)
 
     def _check_input_dim(self, input) -> None:
         if not isinstance(input, Tensor):
@@ -370,24 +381,12 @@ class LayerNorm(Module):
         self.normalized_shape = _shape_tuple(normalized_shape, "LayerNorm")
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        npd = _np_dtype(dtype)
-        if elementwise_affine:
-            self.weight = _param(self.normalized_shape, npd)
-            if bias:
-                self.bias = _param(self.normalized_shape, npd)
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, elementwise_affine, bias, self.normalized_shape, _np_dtype(dtype))
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
         """Weight to 1, bias to 0."""
-        if self.elementwise_affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self, self.elementwise_affine)
 
     def forward(self, input: Tensor) -> Tensor:
         """Normalise the trailing dimensions."""
@@ -436,24 +435,12 @@ class GroupNorm(Module):
                              f"({num_groups})")
         self.num_groups, self.num_channels = num_groups, num_channels
         self.eps, self.affine = eps, affine
-        npd = _np_dtype(dtype)
-        if affine:
-            self.weight = _param((num_channels,), npd)
-            if bias:
-                self.bias = _param((num_channels,), npd)
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, affine, bias, (num_channels,), _np_dtype(dtype))
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
         """Weight to 1, bias to 0."""
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self, self.affine)
 
     def forward(self, input: Tensor) -> Tensor:
         """Normalise each group of channels."""

@@ -123,7 +123,17 @@ class ConstantPad3d(_ConstantPadNd):
     _nd = 3
 
 
-class ZeroPad1d(ConstantPad1d):
+class _ZeroPad:
+    """Mixin of the zero-padding layers: a constant pad with the value fixed at 0."""
+
+    def __init__(self, padding) -> None:
+        super().__init__(padding, 0.0)
+
+    def extra_repr(self) -> str:
+        return f"{self.padding}"
+
+
+class ZeroPad1d(_ZeroPad, ConstantPad1d):
     """Pad the last dimension with zeros.
 
     Args:
@@ -138,14 +148,8 @@ class ZeroPad1d(ConstantPad1d):
         [[[0.0, 1.0, 1.0, 0.0, 0.0]]]
     """
 
-    def __init__(self, padding) -> None:
-        super().__init__(padding, 0.0)
 
-    def extra_repr(self) -> str:
-        return f"{self.padding}"
-
-
-class ZeroPad2d(ConstantPad2d):
+class ZeroPad2d(_ZeroPad, ConstantPad2d):
     """Pad the last two dimensions with zeros.
 
     Args:
@@ -162,14 +166,8 @@ class ZeroPad2d(ConstantPad2d):
         torch.Size([1, 1, 7, 7])
     """
 
-    def __init__(self, padding) -> None:
-        super().__init__(padding, 0.0)
 
-    def extra_repr(self) -> str:
-        return f"{self.padding}"
-
-
-class ZeroPad3d(ConstantPad3d):
+class ZeroPad3d(_ZeroPad, ConstantPad3d):
     """Pad the last three dimensions with zeros.
 
     Args:
@@ -183,12 +181,6 @@ class ZeroPad3d(ConstantPad3d):
         >>> torch.nn.ZeroPad3d(1)(torch.ones(1, 1, 1, 1, 1)).shape
         torch.Size([1, 1, 3, 3, 3])
     """
-
-    def __init__(self, padding) -> None:
-        super().__init__(padding, 0.0)
-
-    def extra_repr(self) -> str:
-        return f"{self.padding}"
 
 
 class _ModePadNd(_PadNd):

@@ -102,6 +102,33 @@ default_collate_fn_map: dict[type | tuple, Callable] = {
 }
 
 
+def _rebuild_mapping(like, values: dict):
+    """A mapping of ``like``'s type holding ``values`` (``values`` itself when the type cannot be
+    rebuilt from a dict)."""
+    try:
+        if isinstance(like, collections.abc.MutableMapping):
+            clone = copy.copy(like)
+            clone.update(values)
+            return clone
+        return type(like)(values)
+    except TypeError:
+        return values
+
+
+def _rebuild_sequence(like, values: list):
+    """A sequence of ``like``'s type holding ``values`` (``values`` itself when the type cannot
+    be rebuilt from a list)."""
+    try:
+        if isinstance(like, collections.abc.MutableSequence):
+            clone = copy.copy(like)
+            for i, value in enumerate(values):
+                clone[i] = value
+            return clone
+        return type(like)(values)
+    except TypeError:
+        return values
+
+
 def collate(batch, *, collate_fn_map: dict | None = None):
     """Collate a list of samples with per-type functions, recursing into containers.
 
@@ -132,14 +159,7 @@ def collate(batch, *, collate_fn_map: dict | None = None):
     if isinstance(elem, collections.abc.Mapping):
         values = {key: collate([d[key] for d in batch], collate_fn_map=collate_fn_map)
                   for key in elem}
-        try:
-            if isinstance(elem, collections.abc.MutableMapping):
-                clone = copy.copy(elem)
-                clone.update(values)
-                return clone
-            return elem_type(values)
-        except TypeError:  # the mapping type cannot be rebuilt from a dict
-            return values
+        return _rebuild_mapping(elem, values)
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # named tuple
         return elem_type(*(collate(s, collate_fn_map=collate_fn_map)
                            for s in zip(*batch)))
@@ -150,15 +170,7 @@ def collate(batch, *, collate_fn_map: dict | None = None):
         transposed = [collate(s, collate_fn_map=collate_fn_map) for s in zip(*batch)]
         if isinstance(elem, tuple):
             return transposed  # PyTorch returns a list for tuples (backward compatibility)
-        try:
-            if isinstance(elem, collections.abc.MutableSequence):
-                clone = copy.copy(elem)
-                for i, samples in enumerate(transposed):
-                    clone[i] = samples
-                return clone
-            return elem_type(transposed)
-        except TypeError:
-            return transposed
+        return _rebuild_sequence(elem, transposed)
     raise TypeError(_ERR_FORMAT.format(elem_type))
 
 
@@ -223,27 +235,11 @@ def default_convert(data: Any):
         return tensor_from_array(np.asarray(data))
     if isinstance(data, collections.abc.Mapping):
         values = {key: default_convert(data[key]) for key in data}
-        try:
-            if isinstance(data, collections.abc.MutableMapping):
-                clone = copy.copy(data)
-                clone.update(values)
-                return clone
-            return elem_type(values)
-        except TypeError:
-            return values
+        return _rebuild_mapping(data, values)
     if isinstance(data, tuple) and hasattr(data, "_fields"):
         return elem_type(*(default_convert(d) for d in data))
     if isinstance(data, tuple):
         return [default_convert(d) for d in data]
     if isinstance(data, collections.abc.Sequence) and not isinstance(data, (str, bytes)):
-        converted = [default_convert(d) for d in data]
-        try:
-            if isinstance(data, collections.abc.MutableSequence):
-                clone = copy.copy(data)
-                for i, d in enumerate(converted):
-                    clone[i] = d
-                return clone
-            return elem_type(converted)
-        except TypeError:
-            return converted
+        return _rebuild_sequence(data, [default_convert(d) for d in data])
     return data
