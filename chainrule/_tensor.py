@@ -14,6 +14,7 @@ import numpy as np
 
 from . import _dtypes
 from ._device import CPU, check_device, device as _device_cls
+from .autograd.engine import backward as _backward, execute as _execute
 from .autograd.function import AccumulateGrad
 from .autograd.grad_mode import GRAD_ENABLED
 
@@ -45,13 +46,17 @@ class Size(tuple):
         return Size(tuple(self) + tuple(other))
 
 
+_object_new = object.__new__
+
+
 class _Version:
-    """An in-place modification counter, shared between a tensor and its views."""
+    """An in-place modification counter, shared between a tensor and its views.
 
-    __slots__ = ("value",)
+    ``value`` starts as the class attribute 0, so making a counter (once per tensor) runs no
+    ``__init__``; the first in-place change gives the instance its own value.
+    """
 
-    def __init__(self) -> None:
-        self.value = 0
+    value = 0
 
 
 class Tensor:
@@ -101,8 +106,18 @@ class Tensor:
     def _make(cls, data: np.ndarray, requires_grad: bool = False, grad_fn=None,
               output_nr: int = 0) -> "Tensor":
         """Wrap an array without copying or checking (internal fast path)."""
-        t = object.__new__(cls)
-        t._init(data, requires_grad, grad_fn, output_nr)
+        t = _object_new(cls)
+        t._data = data
+        t._requires_grad = requires_grad
+        t._grad = None
+        t._grad_fn = grad_fn
+        t._output_nr = output_nr
+        t._version = _Version()
+        t._base = None
+        t._hooks = None
+        t._post_acc_hooks = None
+        t._retains_grad = False
+        t._acc = None
         return t
 
     def _alias(self) -> "Tensor":
@@ -116,15 +131,14 @@ class Tensor:
         """A new tensor object over the same data that stands for this tensor in the graph."""
         t = Tensor._make(self._data, self._requires_grad, self._grad_fn, self._output_nr)
         if self._grad_fn is None and self._requires_grad:
-            t._acc = self._acc if self._acc is not None else weakref.ref(self._accumulator())
+            t._acc = self._accumulator()
         return t
 
     def _accumulator(self) -> AccumulateGrad:
-        """This leaf's ``AccumulateGrad`` node (one per leaf, kept while the graph uses it)."""
-        acc = self._acc() if self._acc is not None else None
+        """This leaf's ``AccumulateGrad`` node (made once; it refers back to the leaf weakly)."""
+        acc = self._acc
         if acc is None:
-            acc = AccumulateGrad(self)
-            self._acc = weakref.ref(acc)
+            acc = self._acc = AccumulateGrad(self)
         return acc
 
     # ---- shape, dtype, device ------------------------------------------------------------
@@ -366,9 +380,10 @@ class Tensor:
             create_graph: record the backward pass for higher-order derivatives.
             inputs: accumulate only into these tensors.
         """
-        from .autograd.engine import backward
-
-        backward(self, gradient, retain_graph, create_graph, inputs)
+        if inputs is None and gradient is None and retain_graph is None and not create_graph:
+            _execute((self,))  # the common loss.backward(): no argument to check
+        else:
+            _backward(self, gradient, retain_graph, create_graph, inputs)
 
     def detach(self) -> "Tensor":
         """A tensor sharing this one's data, outside the graph (``requires_grad=False``)."""
@@ -502,6 +517,40 @@ class Tensor:
             flat[i] = fn(flat[i].item())
         self._version.value += 1
         return self
+
+
+def _wrap(data: np.ndarray) -> Tensor:
+    """``Tensor._make(data)`` for the hot paths: a plain tensor outside any graph."""
+    t = _object_new(Tensor)
+    t._data = data
+    t._requires_grad = False
+    t._grad = None
+    t._grad_fn = None
+    t._output_nr = 0
+    t._version = _Version()
+    t._base = None
+    t._hooks = None
+    t._post_acc_hooks = None
+    t._retains_grad = False
+    t._acc = None
+    return t
+
+
+def _wrap_out(data: np.ndarray, grad_fn) -> Tensor:
+    """A new tensor that is output 0 of the graph node ``grad_fn`` (hot path of ``apply``)."""
+    t = _object_new(Tensor)
+    t._data = data
+    t._requires_grad = True
+    t._grad = None
+    t._grad_fn = grad_fn
+    t._output_nr = 0
+    t._version = _Version()
+    t._base = None
+    t._hooks = None
+    t._post_acc_hooks = None
+    t._retains_grad = False
+    t._acc = None
+    return t
 
 
 def _rebuild(data, requires_grad, cls=None):

@@ -14,14 +14,16 @@ from .grad_mode import GRAD_ENABLED
 
 _ops = None  # chainrule.ops, bound lazily (it imports this package)
 _Tensor = None  # chainrule.Tensor, likewise
+_wrap = None  # chainrule._tensor._wrap, likewise
+_ONES: dict = {}  # dtype -> a 0-d one, copied for the root gradient of loss.backward()
 
 
 def _tensor_cls():
-    global _Tensor
+    global _Tensor, _wrap
     if _Tensor is None:
-        from .._tensor import Tensor
+        from .._tensor import Tensor, _wrap as wrap
 
-        _Tensor = Tensor
+        _Tensor, _wrap = Tensor, wrap
     return _Tensor
 
 
@@ -43,6 +45,15 @@ def _as_tuple(x) -> tuple:
 def _root_grads(outputs: tuple, grad_outputs, create_graph: bool) -> list:
     """The gradient each output starts with: given, or ones for a scalar output."""
     Tensor = _Tensor or _tensor_cls()
+    if grad_outputs is None and len(outputs) == 1:  # loss.backward()
+        out = outputs[0]
+        if isinstance(out, Tensor) and out._requires_grad:
+            d = out._data
+            if d.ndim == 0 and d.dtype.kind == "f":
+                one = _ONES.get(d.dtype)
+                if one is None:
+                    one = _ONES[d.dtype] = np.ones((), d.dtype)
+                return [_wrap(one.copy())]
     given = _as_tuple(grad_outputs) if grad_outputs is not None else (None,) * len(outputs)
     if len(given) != len(outputs):
         raise RuntimeError(f"grad can be implicitly created only for scalar outputs; got "
@@ -122,11 +133,11 @@ def _accumulate(leaf, g, create_graph: bool, adoptable: bool) -> None:
         leaf._grad = g if old is None else old + g
     elif old is None:
         arr = g._data
-        if not (adoptable and arr.flags.owndata and arr.flags.writeable):
+        if not (adoptable and arr.base is None and arr.flags.writeable):
             arr = arr.copy()
         leaf._grad = Tensor._make(arr)
     elif old._requires_grad or not old._data.flags.writeable:
-        leaf._grad = Tensor._make(old._data + g._data)
+        leaf._grad = Tensor._make(np.asarray(old._data + g._data))
     else:
         np.add(old._data, g._data, out=old._data)
         old._version.value += 1
@@ -140,96 +151,119 @@ def execute(outputs, grad_outputs=None, retain_graph=None, create_graph=False, i
     given); otherwise the gradients of ``inputs`` are returned as a tuple.
     """
     Tensor = _Tensor or _tensor_cls()
-    outputs = _as_tuple(outputs)
+    if type(outputs) is not tuple:
+        outputs = _as_tuple(outputs)
     if retain_graph is None:
         retain_graph = create_graph
     grads = _root_grads(outputs, grad_outputs, create_graph)
-    inputs = _as_tuple(inputs)
     capture: dict = {}
-    for j, t in enumerate(inputs):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"inputs must be tensors, received {type(t).__name__} at index {j}")
-        if not t._requires_grad:
-            raise RuntimeError("One of the differentiated Tensors does not require grad")
-        key = (t._grad_fn, t._output_nr) if t._grad_fn is not None else (t._accumulator(), 0)
-        capture.setdefault(key, []).append(j)
-    captured = [None] * len(inputs)
+    if inputs is not None:
+        inputs = _as_tuple(inputs)
+        for j, t in enumerate(inputs):
+            if not isinstance(t, Tensor):
+                raise TypeError(f"inputs must be tensors, received {type(t).__name__} at index "
+                                f"{j}")
+            if not t._requires_grad:
+                raise RuntimeError("One of the differentiated Tensors does not require grad")
+            key = (t._grad_fn, t._output_nr) if t._grad_fn is not None else (t._accumulator(), 0)
+            capture.setdefault(key, []).append(j)
+    else:
+        inputs = ()
 
-    roots = []
-    for out in outputs:
-        roots.append((out._grad_fn, out._output_nr) if out._grad_fn is not None
-                     else (out._accumulator(), 0))
-    deps: dict = {}
-    seen = {node for node, _ in roots}
-    stack = list(seen)
-    while stack:
-        node = stack.pop()
-        for edge in node._next:
-            if edge:
-                nxt = edge[0]
-                deps[nxt] = deps.get(nxt, 0) + 1
-                if nxt not in seen:
-                    seen.add(nxt)
-                    stack.append(nxt)
-
+    # Gradients waiting for a node: buffers[node] for its output 0, buffers[(node, nr)] for the
+    # others (most nodes have one output, so most entries need no dict of their own).
     buffers: dict = {}
+    roots = []
+    for out, g in zip(outputs, grads):
+        node = out._grad_fn
+        nr = out._output_nr
+        if node is None:
+            node, nr = out._accumulator(), 0
+        roots.append(node)
+        key = node if nr == 0 else (node, nr)
+        prev = buffers.get(key)
+        buffers[key] = g if prev is None else _add(prev, g, create_graph)
+    deps = _dependencies(roots)
+    if len(roots) == 1:
+        ready = [] if roots[0] in deps else roots
+    else:
+        ready = [node for node in dict.fromkeys(roots) if node not in deps]
+    captured = [None] * len(inputs)
+    # arrays that must not become a leaf's .grad buffer (shared, or seen by user code)
     not_adoptable: set = set()
-    for (node, nr), g in zip(roots, grads):
-        buf = buffers.setdefault(node, {})
-        buf[nr] = g if nr not in buf else _add(buf[nr], g, create_graph)
-    ready = [node for node in dict.fromkeys(n for n, _ in roots) if not deps.get(node)]
-
+    fast = not capture and not ANOMALY[0]
+    plain = fast and not create_graph and accumulate
     prev_mode = GRAD_ENABLED[0]
     GRAD_ENABLED[0] = create_graph
     try:
         while ready:
             node = ready.pop()
-            buf = buffers.pop(node, None) or {}
             if type(node) is AccumulateGrad:
-                g = buf.get(0)
-                leaf = node.variable
-                if g is not None and leaf._hooks:
-                    g = _run_hooks(leaf._hooks, g)
-                if capture:
-                    for j in capture.get((node, 0), ()):
-                        captured[j] = g
-                if accumulate and g is not None and (not capture or (node, 0) in capture):
-                    _accumulate(leaf, g, create_graph, id(g._data) not in not_adoptable)
-                    if leaf._post_acc_hooks:
-                        for hook in leaf._post_acc_hooks:
-                            hook(leaf)
+                g = buffers.pop(node, None)
+                if g is not None:
+                    leaf = node._variable()
+                    if leaf is None:  # the leaf is gone: nobody can see its gradient
+                        if capture:
+                            for j in capture.get((node, 0), ()):
+                                captured[j] = g
+                        continue
+                    if not (plain and _add_into_grad(leaf, g)):
+                        _leaf(leaf, node, g, capture, captured, accumulate, create_graph,
+                              not_adoptable)
                 continue
-            if node._pre_hooks:
-                for nr, hooks in node._pre_hooks.items():
-                    if nr >= 0 and nr in buf:
-                        buf[nr] = _run_hooks(hooks, buf[nr])
-            if capture:
-                for nr, g in buf.items():
-                    for j in capture.get((node, nr), ()):
-                        captured[j] = g
-            results = _call_backward(node, buf, retain_graph) if buf else ()
-            is_user_fn = not node._function.raw
-            seen_arrays = set()
-            for i, edge in enumerate(node._next):
+            fn = node._function
+            if fast and node._pre_hooks is None and node._post_hooks is None and fn.raw and (
+                    len(node._outputs_meta) == 1):
+                # the common case, inline: one output, no hooks
+                g = buffers.pop(node, None)
+                if g is None:
+                    results = None
+                else:
+                    results = fn.backward(node, g)
+                    if type(results) is not tuple:
+                        results = (results,)
+                    if len(results) != len(node._next):
+                        _wrong_count(node, results)
+                    if not retain_graph:
+                        node._release()
+            else:
+                results = _call_hooked(node, buffers, capture, captured, retain_graph,
+                                       not_adoptable) or None
+                if results is not None and not fn.raw:
+                    for r in results:
+                        if isinstance(r, Tensor):
+                            not_adoptable.add(id(r._data))
+            if results is None:  # no gradient reached this node: its inputs get none either
+                for edge in node._next:
+                    if edge:
+                        nxt = edge[0]
+                        count = deps[nxt] - 1
+                        deps[nxt] = count
+                        if count == 0:
+                            ready.append(nxt)
+                continue
+            sent = None  # ids of the arrays sent along this node's edges so far
+            for edge, g, meta in zip(node._next, results, node._input_meta):
                 if not edge:
                     continue
-                nxt, nr = edge
-                g = results[i] if i < len(results) else None
+                nxt = edge[0]
+                count = deps[nxt] - 1
+                deps[nxt] = count
                 if g is not None:
-                    if g._data.shape != node._input_meta[i][0] or \
-                            g._data.dtype != node._input_meta[i][1]:
-                        g = _fit(g, node._input_meta[i], create_graph, node)
-                    key = id(g._data)
-                    if is_user_fn or key in seen_arrays:
-                        not_adoptable.add(key)
-                    seen_arrays.add(key)
-                    nbuf = buffers.get(nxt)
-                    if nbuf is None:
-                        buffers[nxt] = {nr: g}
+                    arr = g._data
+                    if arr.shape != meta[0] or arr.dtype != meta[1]:
+                        g = _fit(g, meta, create_graph, node)
+                    # an array sent to two inputs (``add`` returns ``g, g``) is no leaf's own
+                    if sent is None:
+                        sent = [id(arr)]
+                    elif id(arr) in sent:
+                        not_adoptable.add(id(arr))
                     else:
-                        nbuf[nr] = g if nr not in nbuf else _add(nbuf[nr], g, create_graph)
-                deps[nxt] -= 1
-                if deps[nxt] == 0:
+                        sent.append(id(arr))
+                    key = nxt if edge[1] == 0 else edge
+                    prev = buffers.get(key)
+                    buffers[key] = g if prev is None else _add(prev, g, create_graph)
+                if count == 0:
                     ready.append(nxt)
     finally:
         GRAD_ENABLED[0] = prev_mode
@@ -245,6 +279,107 @@ def execute(outputs, grad_outputs=None, retain_graph=None, create_graph=False, i
             if materialize_grads:
                 captured[j] = Tensor._make(np.zeros_like(inputs[j]._data))
     return tuple(captured)
+
+
+def _dependencies(roots: list) -> dict:
+    """How many edges lead into each node reachable from the roots."""
+    deps: dict = {}
+    if len(roots) == 1:  # a single root is reached by no edge: no 'seen' set is needed
+        stack = list(roots)
+        while stack:
+            for edge in stack.pop()._next:
+                if edge:
+                    nxt = edge[0]
+                    if nxt in deps:
+                        deps[nxt] += 1
+                    else:
+                        deps[nxt] = 1
+                        stack.append(nxt)
+        return deps
+    seen = set(roots)
+    stack = list(seen)
+    while stack:
+        for edge in stack.pop()._next:
+            if edge:
+                nxt = edge[0]
+                count = deps.get(nxt)
+                if count is None:
+                    deps[nxt] = 1
+                    if nxt not in seen:
+                        seen.add(nxt)
+                        stack.append(nxt)
+                else:
+                    deps[nxt] = count + 1
+    return deps
+
+
+def _add_into_grad(leaf, g) -> bool:
+    """The common accumulation, done in place into a ``.grad`` buffer that is ours; False
+    (nothing done) when hooks or the state of ``.grad`` need the general ``_leaf``."""
+    old = leaf._grad
+    if old is None or old._requires_grad or leaf._hooks is not None or (
+            leaf._post_acc_hooks is not None):
+        return False
+    arr = old._data
+    try:
+        np.add(arr, g._data, out=arr)
+    except (ValueError, TypeError):  # read-only or a NumPy scalar: _leaf makes a new one
+        return False
+    old._version.value += 1
+    return True
+
+
+def _leaf(leaf, node, g, capture: dict, captured: list, accumulate: bool, create_graph: bool,
+          not_adoptable: set) -> None:
+    """A leaf's gradient arrived: run its hooks, capture it, accumulate it into ``.grad``."""
+    if leaf._hooks:
+        not_adoptable.add(id(g._data))
+        g = _run_hooks(leaf._hooks, g)
+        not_adoptable.add(id(g._data))
+    if capture:
+        for j in capture.get((node, 0), ()):
+            captured[j] = g
+    if accumulate and (not capture or (node, 0) in capture):
+        _accumulate(leaf, g, create_graph, id(g._data) not in not_adoptable)
+        if leaf._post_acc_hooks:
+            for hook in leaf._post_acc_hooks:
+                hook(leaf)
+
+
+def _wrong_count(node, results) -> None:
+    raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
+                       f"(expected {len(node._next)}, got {len(results)})")
+
+
+def _call_hooked(node, buffers: dict, capture: dict, captured: list, retain_graph: bool,
+                 not_adoptable: set) -> tuple:
+    """The general case: gather every output's gradient, run the tensor pre-hooks, capture
+    what ``grad(inputs=...)`` asked for, then call backward (see ``_call_backward``)."""
+    buf = {}
+    g = buffers.pop(node, None)
+    if g is not None:
+        buf[0] = g
+    for nr in range(1, len(node._outputs_meta)):
+        g = buffers.pop((node, nr), None)
+        if g is not None:
+            buf[nr] = g
+    if node._pre_hooks:
+        for nr, hooks in node._pre_hooks.items():
+            if nr >= 0 and nr in buf:
+                not_adoptable.add(id(buf[nr]._data))
+                buf[nr] = _run_hooks(hooks, buf[nr])
+                not_adoptable.add(id(buf[nr]._data))
+    if capture:
+        for nr, g in buf.items():
+            for j in capture.get((node, nr), ()):
+                captured[j] = g
+                not_adoptable.add(id(g._data))
+    results = _call_backward(node, buf, retain_graph) if buf else ()
+    if node._post_hooks:
+        for r in results:
+            if r is not None:
+                not_adoptable.add(id(r._data))
+    return results
 
 
 def _call_backward(node, buf: dict, retain_graph: bool) -> tuple:
@@ -264,8 +399,7 @@ def _call_backward(node, buf: dict, retain_graph: bool) -> tuple:
     if type(results) is not tuple:
         results = (results,)
     if len(results) != len(node._next):
-        raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
-                           f"(expected {len(node._next)}, got {len(results)})")
+        _wrong_count(node, results)
     if not node._function.raw:
         for i, (r, edge) in enumerate(zip(results, node._next)):
             if r is not None and not isinstance(r, Tensor) and edge is not False:

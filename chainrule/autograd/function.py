@@ -13,6 +13,8 @@ ops, so gradients of gradients work.
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from .grad_mode import GRAD_ENABLED
@@ -26,6 +28,10 @@ _FREED_MSG = (
 )
 
 _Tensor = None  # chainrule.Tensor, bound on first use to avoid an import cycle
+_wrap = None  # chainrule._tensor._wrap, likewise
+_wrap_out = None  # chainrule._tensor._wrap_out, likewise
+_new = object.__new__
+_ndarray = np.ndarray
 
 # Hooks that optional features install while active, so the common path pays one list read:
 # FORWARD_AD[0] is called as ``fn(function_cls, ctx, args, outputs)`` after every op inside a
@@ -36,11 +42,11 @@ ANOMALY = [False]
 
 
 def _tensor_cls():
-    global _Tensor
+    global _Tensor, _wrap, _wrap_out
     if _Tensor is None:
-        from .._tensor import Tensor
+        from .._tensor import Tensor, _wrap as wrap, _wrap_out as wrap_out
 
-        _Tensor = Tensor
+        _Tensor, _wrap, _wrap_out = Tensor, wrap, wrap_out
     return _Tensor
 
 
@@ -98,16 +104,25 @@ class _RemovableHandle:
 
 
 class AccumulateGrad(Node):
-    """The node that adds an incoming gradient into a leaf tensor's ``.grad``."""
+    """The node that adds an incoming gradient into a leaf tensor's ``.grad``.
 
-    __slots__ = ("variable",)
+    The leaf keeps its node (one per leaf, made once) and the node refers to the leaf weakly,
+    so neither keeps the other alive in a cycle; ``variable`` is None once the leaf is gone.
+    """
+
+    __slots__ = ("_variable",)
 
     def __init__(self, variable) -> None:
-        self.variable = variable
+        self._variable = weakref.ref(variable)
         self._next = ()
         self._input_meta = ()
         self._pre_hooks = None
         self._post_hooks = None
+
+    @property
+    def variable(self):
+        """The leaf tensor whose ``.grad`` this node accumulates into."""
+        return self._variable()
 
 
 class BackwardNode(Node):
@@ -267,35 +282,104 @@ class Function(metaclass=_FunctionMeta):
     def apply(cls, *args, **kwargs):
         """Run ``forward`` and record the call in the graph when any input requires grad."""
         Tensor = _Tensor or _tensor_cls()
-        record = False
-        if GRAD_ENABLED[0]:
-            for a in args:
-                if isinstance(a, Tensor) and a._requires_grad:
-                    record = True
-                    break
-        ctx = cls._node_cls.__new__(cls._node_cls)
+        node_cls = cls._node_cls
+        ctx = _new(node_cls)
         ctx._to_save = None
         ctx._non_diff = None
         ctx._dirty = None
-        if record:
-            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad
-                                         for a in args)
         if cls.raw:
-            result = cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args],
-                                 **kwargs)
-            single = not isinstance(result, tuple)
-            raw_results = (result,) if single else result
-            outputs = [Tensor._make(r if type(r) is np.ndarray else np.asarray(r))
-                       for r in raw_results]
+            # the primitives' path, kept lean: the graph edges are gathered in the same pass
+            # over the arguments as the arrays, and a single output is linked inline
+            if GRAD_ENABLED[0]:
+                arrays = []
+                needs = []
+                nxt = []
+                meta = []
+                record = False
+                for a in args:
+                    if isinstance(a, Tensor):
+                        d = a._data
+                        arrays.append(d)
+                        meta.append((d.shape, d.dtype))
+                        if a._requires_grad:
+                            record = True
+                            needs.append(True)
+                            fn = a._grad_fn
+                            if fn is not None:
+                                nxt.append((fn, a._output_nr))
+                            else:
+                                fn = a._acc
+                                nxt.append((fn if fn is not None else a._accumulator(), 0))
+                        else:
+                            needs.append(False)
+                            nxt.append(None)
+                    else:
+                        arrays.append(a)
+                        needs.append(False)
+                        nxt.append(False)
+                        meta.append(None)
+                if record:
+                    ctx.needs_input_grad = tuple(needs)
+            else:
+                record = False
+                arrays = [a._data if isinstance(a, Tensor) else a for a in args]
+            result = cls.forward(ctx, *arrays, **kwargs)
+            if type(result) is not tuple:
+                raw = result  # what forward saved may be this very object (a NumPy scalar)
+                if type(result) is not _ndarray:
+                    result = np.asarray(result)  # 0-d results may arrive as NumPy scalars
+                if ctx._dirty:
+                    for t in ctx._dirty:
+                        t._version.value += 1
+                if record and result.dtype.kind == "f" and not ctx._non_diff:
+                    out = _wrap_out(result, ctx)
+                    ctx._next = nxt
+                    ctx._input_meta = meta
+                    ctx._pre_hooks = None
+                    ctx._post_hooks = None
+                    ctx.materialize_grads = True
+                    ctx._outputs_meta = [(result.shape, result.dtype)]
+                    if ctx._to_save:
+                        ctx._out_arrays = (raw,)
+                        ctx._pack(args, (out,))
+                    else:
+                        ctx._to_save = None
+                        ctx._saved = ()
+                        ctx._out_arrays = None
+                    if ANOMALY[0]:
+                        _keep_stack(ctx)
+                else:
+                    out = _wrap(result)
+                    if record:
+                        ctx._out_arrays = (raw,)
+                        _link(ctx, args, (out,), Tensor)
+                        if ANOMALY[0]:
+                            _keep_stack(ctx)
+                if FORWARD_AD[0] is not None:
+                    FORWARD_AD[0](cls, ctx, args, [out])
+                return out
+            single = False
+            outputs = [_wrap(r if type(r) is _ndarray else np.asarray(r)) for r in result]
             if record:
-                ctx._out_arrays = raw_results  # 0-d results arrive as NumPy scalars
+                ctx._out_arrays = result
         else:
             prev = GRAD_ENABLED[0]
+            record = False
+            if prev:
+                for a in args:
+                    if isinstance(a, Tensor) and a._requires_grad:
+                        record = True
+                        break
+            if record:
+                ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad
+                                             for a in args)
             GRAD_ENABLED[0] = False
+            forward_ad, FORWARD_AD[0] = FORWARD_AD[0], None  # a user forward is one op to AD
             try:
                 result = cls.forward(ctx, *args, **kwargs)
             finally:
                 GRAD_ENABLED[0] = prev
+                FORWARD_AD[0] = forward_ad
             single = not isinstance(result, tuple)
             outputs = list((result,) if single else result)
             ctx._out_arrays = ()
@@ -309,12 +393,17 @@ class Function(metaclass=_FunctionMeta):
         if record:
             _link(ctx, args, outputs, Tensor)
             if ANOMALY[0]:
-                import traceback
-
-                ctx.metadata["traceback_"] = traceback.format_stack()[:-1]
+                _keep_stack(ctx)
         if FORWARD_AD[0] is not None:
             FORWARD_AD[0](cls, ctx, args, outputs)
         return outputs[0] if single else tuple(outputs)
+
+
+def _keep_stack(ctx) -> None:
+    """In anomaly mode: remember where the node was created, for error messages."""
+    import traceback
+
+    ctx.metadata["traceback_"] = traceback.format_stack()[:-2]
 
 
 def _link(ctx: BackwardNode, args, outputs, Tensor) -> None:
@@ -323,12 +412,13 @@ def _link(ctx: BackwardNode, args, outputs, Tensor) -> None:
     meta = []
     for a in args:
         if isinstance(a, Tensor):
+            d = a._data
             if a._requires_grad:
-                nxt.append((a._grad_fn, a._output_nr) if a._grad_fn is not None
-                           else (a._accumulator(), 0))
+                fn = a._grad_fn
+                nxt.append((fn, a._output_nr) if fn is not None else (a._accumulator(), 0))
             else:
                 nxt.append(None)
-            meta.append((a._data.shape, a._data.dtype))
+            meta.append((d.shape, d.dtype))
         else:
             nxt.append(False)
             meta.append(None)
@@ -339,18 +429,27 @@ def _link(ctx: BackwardNode, args, outputs, Tensor) -> None:
     ctx.materialize_grads = True
     non_diff = ctx._non_diff
     out_meta = []
-    for i, out in enumerate(outputs):
+    i = 0
+    for out in outputs:
         if not isinstance(out, Tensor):
             out_meta.append(None)
+            i += 1
             continue
-        out_meta.append((out._data.shape, out._data.dtype))
-        if out._data.dtype.kind == "f" and not (non_diff and any(out is n or out._data is n
-                                                                  for n in non_diff)):
+        d = out._data
+        out_meta.append((d.shape, d.dtype))
+        if d.dtype.kind == "f" and not (non_diff and any(out is n or d is n
+                                                         for n in non_diff)):
             out._requires_grad = True
             out._grad_fn = ctx
             out._output_nr = i
+        i += 1
     ctx._outputs_meta = out_meta
-    ctx._pack(args, outputs)
+    if ctx._to_save:
+        ctx._pack(args, outputs)
+    else:
+        ctx._to_save = None
+        ctx._saved = ()
+        ctx._out_arrays = None
 
 
 class FunctionCtx:

@@ -335,6 +335,27 @@ def _not_implemented_for(fn):
     return method
 
 
+def _fast(fn_cls, fn, kinds: str, reflected: bool = False):
+    """An operator method with a fast path for the common operands: two tensors of one dtype
+    (of a kind in ``kinds``) or a float tensor and a Python float or int; anything else goes
+    through ``fn`` (promotion, checks, NotImplemented for unknown types)."""
+    slow = _not_implemented_for(_reflected(fn) if reflected else fn)
+
+    def method(self, other):
+        dt = self._data.dtype
+        if isinstance(other, Tensor):
+            if other._data.dtype == dt and dt.kind in kinds:
+                return fn_cls.apply(other, self, dt) if reflected else fn_cls.apply(
+                    self, other, dt)
+        elif (type(other) is float or type(other) is int) and dt.kind == "f":
+            return fn_cls.apply(other, self, dt) if reflected else fn_cls.apply(self, other, dt)
+        return slow(self, other)
+
+    method.__name__ = slow.__name__
+    method.__doc__ = slow.__doc__
+    return method
+
+
 def _ip(ufunc, fn):
     def method(self, other, *, alpha=1):
         if alpha != 1:
@@ -361,10 +382,10 @@ bind(
     true_divide=true_divide, floor_divide=floor_divide, pow=pow, float_power=float_power,
     maximum=maximum, minimum=minimum, atan2=atan2, arctan2=atan2, fmod=fmod,
     remainder=remainder,
-    __add__=_not_implemented_for(add), __radd__=_not_implemented_for(add),
-    __sub__=_not_implemented_for(sub), __rsub__=_not_implemented_for(_reflected(sub)),
-    __mul__=_not_implemented_for(mul), __rmul__=_not_implemented_for(mul),
-    __truediv__=_not_implemented_for(div), __rtruediv__=_not_implemented_for(_reflected(div)),
+    __add__=_fast(Add, add, "fiu"), __radd__=_fast(Add, add, "fiu", reflected=True),
+    __sub__=_fast(Sub, sub, "fiu"), __rsub__=_fast(Sub, sub, "fiu", reflected=True),
+    __mul__=_fast(Mul, mul, "fiub"), __rmul__=_fast(Mul, mul, "fiub", reflected=True),
+    __truediv__=_fast(Div, div, "f"), __rtruediv__=_fast(Div, div, "f", reflected=True),
     __floordiv__=_not_implemented_for(floor_divide),
     __rfloordiv__=_not_implemented_for(_reflected(floor_divide)),
     __mod__=_not_implemented_for(remainder),

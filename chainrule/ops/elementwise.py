@@ -9,6 +9,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.function import Function
+from ..autograd.grad_mode import GRAD_ENABLED
 from ._inplace import inplace
 from ._util import bind, check_tensor, to_float_tensor, write_out
 
@@ -110,7 +111,17 @@ def _sigmoid_forward(x):
 
 sigmoid, Sigmoid = _unary("sigmoid", "y", _sigmoid_forward, lambda x, y, g: g * y * (1 - y),
                           doc="The logistic function ``1 / (1 + exp(-x))``.")
-relu, Relu = _unary("relu", "y", lambda x: np.maximum(x, 0), lambda x, y, g: g * (y > 0),
+def _relu_grad(x, y, g):
+    if not GRAD_ENABLED[0]:  # plain backward, on raw arrays: the mask made as floats
+        gd = g._data  # (a float mask multiplies faster than a bool one, which is cast)
+        out = np.greater(y._data, 0, out=np.empty(np.broadcast_shapes(gd.shape, y._data.shape),
+                                                  np.result_type(gd, y._data)))
+        out *= gd
+        return Tensor._make(out)
+    return g * (y > 0)
+
+
+relu, Relu = _unary("relu", "y", lambda x: np.maximum(x, 0), _relu_grad,
                     floating=False, doc="``max(x, 0)``.")
 erf, Erf = _unary("erf", "x", _np_erf,
                   lambda x, y, g: g * (-(x * x)).exp() * _TWO_OVER_SQRT_PI,

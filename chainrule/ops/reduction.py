@@ -16,7 +16,7 @@ import types
 import numpy as np
 
 from .. import _dtypes
-from .._tensor import _TYPE_NAMES, Tensor
+from .._tensor import _TYPE_NAMES, Tensor, _wrap
 from ..autograd.function import Function
 from ..autograd.grad_mode import GRAD_ENABLED
 from . import shape as _shape
@@ -29,6 +29,7 @@ __all__ = [
 ]
 
 _INT64 = np.dtype(np.int64)
+_F16 = np.dtype(np.float16)
 
 
 # ---- argument helpers -------------------------------------------------------------------------
@@ -78,10 +79,22 @@ def _keep(g: Tensor, shape: tuple, axes: tuple, keepdim: bool) -> Tensor:
     return _shape.reshape(g, _keep_shape(shape, axes))
 
 
+# Below this many elements a broadcast gradient is written out (a new array, which a leaf can
+# adopt as its .grad); above it, a read-only broadcast view saves the memory traffic.
+_MATERIALISE = 1 << 14
+
+
 def _unreduce(g: Tensor, shape: tuple, axes: tuple, keepdim: bool) -> Tensor:
     """Broadcast a reduction's output gradient back to the input's shape."""
     if not GRAD_ENABLED[0]:
-        return Tensor._make(np.broadcast_to(g._data.reshape(_keep_shape(shape, axes)), shape))
+        ga = g._data
+        if ga.ndim != len(shape) and ga.ndim:  # a 0-d gradient broadcasts as it is
+            ga = ga.reshape(_keep_shape(shape, axes))
+        if ga.size * _count(shape, axes) <= _MATERIALISE:
+            out = np.empty(shape, ga.dtype)
+            out[...] = ga
+            return _wrap(out)
+        return _wrap(np.broadcast_to(ga, shape))
     return _shape.expand(_keep(g, shape, axes, keepdim), shape)
 
 
@@ -155,9 +168,10 @@ class Sum(Function):
     @staticmethod
     def forward(ctx, x, axes, keepdim, npd):
         ctx.meta = (x.shape, axes, keepdim)
-        if x.dtype == np.float16:  # accumulate in float32, as PyTorch does for half
+        if x.dtype == _F16:  # accumulate in float32, as PyTorch does for half
             return np.sum(x, axis=axes, keepdims=keepdim, dtype=np.float32).astype(np.float16)
-        return np.asarray(np.sum(x, axis=axes, keepdims=keepdim, dtype=npd))
+        # the ufunc's own reduce: np.sum's Python layer costs more than a small sum itself
+        return np.add.reduce(x, axis=axes, keepdims=keepdim, dtype=npd)
 
     @staticmethod
     def backward(ctx, g):
@@ -197,6 +211,21 @@ def sum(input, dim=None, keepdim: bool = False, *, dtype=None, axis=None,  # noq
     axes = _axes(dim, x.ndim, "sum")
     fn = Sum if dim is None else SumDim
     return write_out(fn.apply(x, axes, bool(keepdim), _int_to_long(x)), out)
+
+
+_ALL_AXES = [tuple(range(n)) for n in range(65)]  # numpy's dimension limit is 64
+
+
+def _sum_method(self, dim=None, keepdim: bool = False, *, dtype=None, axis=None, out=None):
+    """``Tensor.sum``: the full sum of a float tensor without the argument handling."""
+    if dim is None and axis is None and dtype is None and out is None and keepdim is False:
+        d = self._data
+        if d.dtype.kind == "f":
+            return Sum.apply(self, _ALL_AXES[d.ndim], False, None)
+    return sum(self, dim, keepdim, dtype=dtype, axis=axis, out=out)
+
+
+_sum_method.__doc__ = sum.__doc__
 
 
 class Nansum(Function):
@@ -557,7 +586,7 @@ from .statistics import (_scan_inplace, cumprod, cumsum, logsumexp, median, norm
                          prod, std, std_mean, var, var_mean)
 
 
-bind(sum=sum, mean=mean, prod=prod, max=max, min=min, amax=amax, amin=amin, argmax=argmax,
+bind(sum=_sum_method, mean=mean, prod=prod, max=max, min=min, amax=amax, amin=amin, argmax=argmax,
      argmin=argmin, var=var, std=std, logsumexp=logsumexp, norm=norm, all=all, any=any,
      cumsum=cumsum, cumprod=cumprod, count_nonzero=count_nonzero, median=median,
      sum_to_size=sum_to_size, nansum=nansum, nanmean=nanmean,

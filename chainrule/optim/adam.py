@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _fused
+from ._foreach import foreach
 from .optimizer import (
     Optimizer,
     _check_betas,
@@ -82,6 +84,7 @@ class Adam(Optimizer):
         eps, weight_decay = group["eps"], group["weight_decay"]
         amsgrad, maximize = group.get("amsgrad", False), group.get("maximize", False)
         decoupled = group.get("decoupled_weight_decay", False)
+        items = []
         for p in params:
             state = self.state[p]
             if len(state) == 0:
@@ -95,26 +98,42 @@ class Adam(Optimizer):
             step = float(step_t)
             step_size = lr / (1 - beta1 ** step)
             bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
-            states = [state["exp_avg"]._data, state["exp_avg_sq"]._data]
+            arrays = [p._data, p._grad._data, state["exp_avg"]._data, state["exp_avg_sq"]._data]
             if amsgrad:
-                states.append(state["max_exp_avg_sq"]._data)
-            decay = weight_decay != 0 and decoupled
-            for theta, g, m, v, *v_max, d, tmp in self._blocks(p, states, 2):
-                if decay:
-                    theta *= 1 - lr * weight_decay
-                g = self._effective_grad(theta, g, d, maximize, 0 if decay else weight_decay)
-                self._lerp_(m, g, 1 - beta1, tmp)
-                v *= beta2
-                np.multiply(g, 1 - beta2, out=tmp)
-                tmp *= g
-                v += tmp
-                if amsgrad:
-                    np.maximum(v_max[0], v, out=v_max[0])
-                    v = v_max[0]
-                np.sqrt(v, out=tmp)  # tmp: the denominator
-                tmp /= bias_correction2_sqrt
-                tmp += eps
-                np.multiply(m, -step_size, out=d)  # g is no longer needed, d may be reused
-                d /= tmp
-                theta += d
+                arrays.append(state["max_exp_avg_sq"]._data)
+            items.append(((step_size, bias_correction2_sqrt), arrays))
+        decay = weight_decay != 0 and decoupled
+        effective_grad, lerp_ = self._effective_grad, self._lerp_
+
+        def kernel(h, theta, g, m, v, *rest):
+            step_size, bias_correction2_sqrt = h
+            d, tmp = rest[-2:]
+            if decay:
+                theta *= 1 - lr * weight_decay
+            g = effective_grad(theta, g, d, maximize, 0 if decay else weight_decay)
+            lerp_(m, g, 1 - beta1, tmp)
+            v *= beta2
+            np.multiply(g, 1 - beta2, out=tmp)
+            tmp *= g
+            v += tmp
+            if amsgrad:
+                np.maximum(rest[0], v, out=rest[0])
+                v = rest[0]
+            if step_size == 0:  # lr 0 (e.g. a warm-up schedule): the moments still move
+                return
+            # theta -= step_size * m / (sqrt(v) / bc2 + eps), with the two scalars folded
+            # into the denominator: one pass fewer
+            np.sqrt(v, out=tmp)
+            tmp *= 1 / (bias_correction2_sqrt * step_size)
+            tmp += eps / step_size
+            np.divide(m, tmp, out=d)  # g is no longer needed, d may be reused
+            np.subtract(theta, d, out=theta)
+
+        if not amsgrad and _fused.available([a for _, a in items]):
+            _fused.run(items, lambda h, arrays: _fused.adam(
+                arrays, beta1, beta2, h[0], h[1], eps, 0 if decay else weight_decay,
+                1 - lr * weight_decay if decay else 1, maximize))
+        else:
+            foreach(items, kernel, 2)
+        for p in params:
             p._version.value += 1

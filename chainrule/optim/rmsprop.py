@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _fused
+from ._foreach import foreach
 from .optimizer import (
     Optimizer,
     _check,
@@ -75,6 +77,7 @@ class RMSprop(Optimizer):
         lr, alpha, eps = _scalar(group["lr"]), group["alpha"], group["eps"]
         weight_decay, momentum = group["weight_decay"], group["momentum"]
         centered, maximize = group["centered"], group.get("maximize", False)
+        items = []
         for p in params:
             state = self.state[p]
             if len(state) == 0:
@@ -85,35 +88,46 @@ class RMSprop(Optimizer):
                 if centered:
                     state["grad_avg"] = self._zeros_like(p)
             state["step"]._data += 1
-            states = [state["square_avg"]._data]
+            arrays = [p._data, p._grad._data, state["square_avg"]._data]
             if momentum > 0:
-                states.append(state["momentum_buffer"]._data)
+                arrays.append(state["momentum_buffer"]._data)
             if centered:
-                states.append(state["grad_avg"]._data)
-            for theta, g, square_avg, *rest, d, tmp in self._blocks(p, states, 2):
-                g = self._effective_grad(theta, g, d, maximize, weight_decay)
-                square_avg *= alpha
-                np.multiply(g, 1 - alpha, out=tmp)
-                tmp *= g
-                square_avg += tmp
-                if centered:
-                    grad_avg = rest[-1]
-                    self._lerp_(grad_avg, g, 1 - alpha, tmp)
-                    np.multiply(grad_avg, grad_avg, out=tmp)
-                    np.subtract(square_avg, tmp, out=tmp)
-                    np.sqrt(tmp, out=tmp)
-                else:
-                    np.sqrt(square_avg, out=tmp)
-                tmp += eps  # tmp: the denominator
-                if momentum > 0:
-                    buf = rest[0]
-                    buf *= momentum
-                    np.divide(g, tmp, out=tmp)
-                    buf += tmp
-                    np.multiply(buf, lr, out=tmp)
-                    np.subtract(theta, tmp, out=theta)
-                else:
-                    np.multiply(g, -lr, out=d)
-                    d /= tmp
-                    theta += d
+                arrays.append(state["grad_avg"]._data)
+            items.append((None, arrays))
+        effective_grad, lerp_ = self._effective_grad, self._lerp_
+
+        def kernel(h, theta, g, square_avg, *rest):
+            d, tmp = rest[-2:]
+            g = effective_grad(theta, g, d, maximize, weight_decay)
+            square_avg *= alpha
+            np.multiply(g, 1 - alpha, out=tmp)
+            tmp *= g
+            square_avg += tmp
+            if centered:
+                grad_avg = rest[-3]
+                lerp_(grad_avg, g, 1 - alpha, tmp)
+                np.multiply(grad_avg, grad_avg, out=tmp)
+                np.subtract(square_avg, tmp, out=tmp)
+                np.sqrt(tmp, out=tmp)
+            else:
+                np.sqrt(square_avg, out=tmp)
+            tmp += eps  # tmp: the denominator
+            if momentum > 0:
+                buf = rest[0]
+                buf *= momentum
+                np.divide(g, tmp, out=tmp)
+                buf += tmp
+                np.multiply(buf, lr, out=tmp)
+                np.subtract(theta, tmp, out=theta)
+            else:
+                np.divide(g, tmp, out=tmp)
+                tmp *= lr
+                np.subtract(theta, tmp, out=theta)
+
+        if momentum == 0 and not centered and _fused.available([a for _, a in items]):
+            _fused.run(items, lambda h, arrays: _fused.rmsprop(
+                arrays, alpha, lr, eps, weight_decay, maximize))
+        else:
+            foreach(items, kernel, 2)
+        for p in params:
             p._version.value += 1

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
+from . import _fused
+from ._foreach import foreach
 from .optimizer import Optimizer, _check, _check_flags, _check_lr, _scalar, required
 
 __all__ = ["SGD"]
@@ -72,33 +74,45 @@ class SGD(Optimizer):
         momentum, dampening = group["momentum"], group["dampening"]
         weight_decay, nesterov = group["weight_decay"], group.get("nesterov", False)
         maximize = group.get("maximize", False)
+        items = []
         for p in params:
-            states, first = [], False
+            arrays, first = [p._data, p._grad._data], False
             if momentum != 0:
                 state = self.state[p]
                 if state.get("momentum_buffer") is None:
                     state["momentum_buffer"] = Tensor._make(np.empty_like(p._data, order="C"))
                     first = True
-                states.append(state["momentum_buffer"]._data)
-            for theta, g, *buf, d, tmp in self._blocks(p, states, 2):
-                g = self._effective_grad(theta, g, d, maximize, weight_decay)
-                if momentum != 0:
-                    b = buf[0]
-                    if first:
-                        np.copyto(b, g)
+                arrays.append(state["momentum_buffer"]._data)
+            items.append((first, arrays))
+        effective_grad = self._effective_grad
+
+        def kernel(first, theta, g, *rest):
+            d, tmp = rest[-2:]
+            g = effective_grad(theta, g, d, maximize, weight_decay)
+            if momentum != 0:
+                b = rest[0]
+                if first:
+                    np.copyto(b, g)
+                else:
+                    b *= momentum
+                    if dampening == 0:
+                        b += g
                     else:
-                        b *= momentum
-                        if dampening == 0:
-                            b += g
-                        else:
-                            np.multiply(g, 1 - dampening, out=tmp)
-                            b += tmp
-                    if nesterov:
-                        np.multiply(b, momentum, out=tmp)
-                        np.add(g, tmp, out=tmp)
-                        g = tmp
-                    else:
-                        g = b
-                np.multiply(g, lr, out=tmp)
-                np.subtract(theta, tmp, out=theta)
+                        np.multiply(g, 1 - dampening, out=tmp)
+                        b += tmp
+                if nesterov:
+                    np.multiply(b, momentum, out=tmp)
+                    np.add(g, tmp, out=tmp)
+                    g = tmp
+                else:
+                    g = b
+            np.multiply(g, lr, out=tmp)
+            np.subtract(theta, tmp, out=theta)
+
+        if _fused.available([a for _, a in items]):
+            _fused.run(items, lambda first, arrays: _fused.sgd(
+                arrays, lr, momentum, dampening, weight_decay, nesterov, maximize, first))
+        else:
+            foreach(items, kernel, 2)
+        for p in params:
             p._version.value += 1
