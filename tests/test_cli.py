@@ -452,3 +452,27 @@ def test_console_script_entry_point():
     text = (REPO / "pyproject.toml").read_text()
     assert 'chainrule = "chainrule.cli:main"' in text
     assert callable(main)
+
+
+# ---- chainrule bench -----------------------------------------------------------------------------
+def test_bench_passes_its_arguments_to_the_benchmark(capsys):
+    assert main(["bench", "--help"]) == 0  # bench's own --help, not the chainrule parser's
+    assert "--compare-torch" in capsys.readouterr().out
+
+
+def test_bench_runs_one_workload_without_writing(tmp_path, capsys):
+    results = tmp_path / "RESULTS.md"
+    assert main(["bench", "--only", "d", "--quick", "--no-write", "--output", str(results)]) == 0
+    assert "per-op overhead" in capsys.readouterr().out
+    assert not results.exists()
+
+
+def test_bench_outside_a_checkout_is_one_line_error(monkeypatch, tmp_path, capsys):
+    from chainrule.cli import bench as cli_bench
+
+    monkeypatch.setattr(cli_bench.os.path, "isfile", lambda path: False)
+    monkeypatch.chdir(tmp_path)
+    assert main(["bench"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("chainrule: error: the benchmarks live in the source checkout")
+    assert err.count("\n") == 1

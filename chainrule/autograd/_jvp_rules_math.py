@@ -284,7 +284,7 @@ def _keep_shape(shape, axes):
 
 
 def _sum(t, axes, keepdim):
-    return R.Sum.apply(t, tuple(axes), keepdim, None)
+    return R.Sum.apply(t, (tuple(axes), keepdim, None))
 
 
 def _nansum(ctx, args, ts, outs):

@@ -148,7 +148,8 @@ def execute(outputs, grad_outputs=None, retain_graph=None, create_graph=False, i
     """Run the backward pass from ``outputs``.
 
     With ``accumulate`` the gradients are added to the leaves' ``.grad`` (only ``inputs``' when
-    given); otherwise the gradients of ``inputs`` are returned as a tuple.
+    given); otherwise the gradients of ``inputs`` are returned as a tuple. Given ``inputs``,
+    only the nodes on a path to one of them run, as in PyTorch.
     """
     Tensor = _Tensor or _tensor_cls()
     if type(outputs) is not tuple:
@@ -172,22 +173,37 @@ def execute(outputs, grad_outputs=None, retain_graph=None, create_graph=False, i
 
     # Gradients waiting for a node: buffers[node] for its output 0, buffers[(node, nr)] for the
     # others (most nodes have one output, so most entries need no dict of their own).
-    buffers: dict = {}
-    roots = []
-    for out, g in zip(outputs, grads):
+    if len(outputs) == 1:
+        out = outputs[0]
         node = out._grad_fn
-        nr = out._output_nr
         if node is None:
-            node, nr = out._accumulator(), 0
-        roots.append(node)
-        key = node if nr == 0 else (node, nr)
-        prev = buffers.get(key)
-        buffers[key] = g if prev is None else _add(prev, g, create_graph)
-    deps = _dependencies(roots)
-    if len(roots) == 1:
-        ready = [] if roots[0] in deps else roots
+            node = out._accumulator()
+            buffers = {node: grads[0]}
+        else:
+            buffers = {node if out._output_nr == 0 else (node, out._output_nr): grads[0]}
+        roots = [node]
     else:
-        ready = [node for node in dict.fromkeys(roots) if node not in deps]
+        buffers = {}
+        roots = []
+        for out, g in zip(outputs, grads):
+            node = out._grad_fn
+            nr = out._output_nr
+            if node is None:
+                node, nr = out._accumulator(), 0
+            roots.append(node)
+            key = node if nr == 0 else (node, nr)
+            prev = buffers.get(key)
+            buffers[key] = g if prev is None else _add(prev, g, create_graph)
+    only_captured = None  # inputs of grad() whose own node needs not run
+    if capture:
+        deps, visit, only_captured = _pruned_dependencies(roots, {key[0] for key in capture},
+                                                          accumulate)
+        ready = [node for node in dict.fromkeys(roots) if node in visit and node not in deps]
+    else:
+        deps = _dependencies(roots)
+        # a graph has no cycle, so a single root is never waiting for another node
+        ready = roots if len(roots) == 1 else [
+            node for node in dict.fromkeys(roots) if node not in deps]
     captured = [None] * len(inputs)
     # arrays that must not become a leaf's .grad buffer (shared, or seen by user code)
     not_adoptable: set = set()
@@ -227,8 +243,9 @@ def execute(outputs, grad_outputs=None, retain_graph=None, create_graph=False, i
                     if not retain_graph:
                         node._release()
             else:
+                run = only_captured is None or node not in only_captured
                 results = _call_hooked(node, buffers, capture, captured, retain_graph,
-                                       not_adoptable) or None
+                                       not_adoptable, run) or None
                 if results is not None and not fn.raw:
                     for r in results:
                         if isinstance(r, Tensor):
@@ -237,7 +254,10 @@ def execute(outputs, grad_outputs=None, retain_graph=None, create_graph=False, i
                 for edge in node._next:
                     if edge:
                         nxt = edge[0]
-                        count = deps[nxt] - 1
+                        try:
+                            count = deps[nxt] - 1
+                        except KeyError:  # pruned: it leads to none of the inputs
+                            continue
                         deps[nxt] = count
                         if count == 0:
                             ready.append(nxt)
@@ -247,7 +267,10 @@ def execute(outputs, grad_outputs=None, retain_graph=None, create_graph=False, i
                 if not edge:
                     continue
                 nxt = edge[0]
-                count = deps[nxt] - 1
+                try:
+                    count = deps[nxt] - 1
+                except KeyError:  # pruned: it leads to none of the inputs
+                    continue
                 deps[nxt] = count
                 if g is not None:
                     arr = g._data
@@ -294,7 +317,8 @@ def _dependencies(roots: list) -> dict:
                         deps[nxt] += 1
                     else:
                         deps[nxt] = 1
-                        stack.append(nxt)
+                        if nxt._next:  # leaves have no edges to follow
+                            stack.append(nxt)
         return deps
     seen = set(roots)
     stack = list(seen)
@@ -311,6 +335,48 @@ def _dependencies(roots: list) -> dict:
                 else:
                     deps[nxt] = count + 1
     return deps
+
+
+def _pruned_dependencies(roots: list, targets: set, run_targets: bool) -> tuple:
+    """``_dependencies`` over the part of the graph that leads to a target node.
+
+    A node is visited when it is a target or has an edge into a visited node; the others (a
+    branch that only reaches unrelated leaves) never run, so neither do their hooks. Every
+    parent of a visited node is visited too, so a node's count is simply its number of
+    parents. A target with no visited node below it is only captured, not run, unless
+    ``run_targets`` (``backward(inputs=...)`` runs the inputs' own nodes, as PyTorch does).
+
+    Returns:
+        ``(deps, visit, only_captured)``: the counts, the set of nodes to visit, and the set of
+        visited targets whose backward must not run.
+    """
+    parents: dict = {}  # node -> the nodes with an edge into it, once per edge
+    seen = set(roots)
+    stack = list(seen)
+    while stack:
+        node = stack.pop()
+        for edge in node._next:
+            if edge:
+                nxt = edge[0]
+                above = parents.get(nxt)
+                if above is None:
+                    parents[nxt] = [node]
+                else:
+                    above.append(node)
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+    reached = [node for node in targets if node in seen]
+    needed = set(reached) if run_targets else set()
+    stack = list(reached)
+    while stack:
+        for parent in parents.get(stack.pop(), ()):
+            if parent not in needed:
+                needed.add(parent)
+                stack.append(parent)
+    visit = needed.union(reached)
+    deps = {node: len(parents[node]) for node in visit if node in parents}
+    return deps, visit, visit - needed
 
 
 def _add_into_grad(leaf, g) -> bool:
@@ -339,7 +405,7 @@ def _leaf(leaf, node, g, capture: dict, captured: list, accumulate: bool, create
     if capture:
         for j in capture.get((node, 0), ()):
             captured[j] = g
-    if accumulate and (not capture or (node, 0) in capture):
+    if accumulate:  # with inputs given, only theirs are visited
         _accumulate(leaf, g, create_graph, id(g._data) not in not_adoptable)
         if leaf._post_acc_hooks:
             for hook in leaf._post_acc_hooks:
@@ -352,9 +418,10 @@ def _wrong_count(node, results) -> None:
 
 
 def _call_hooked(node, buffers: dict, capture: dict, captured: list, retain_graph: bool,
-                 not_adoptable: set) -> tuple:
+                 not_adoptable: set, run: bool) -> tuple:
     """The general case: gather every output's gradient, run the tensor pre-hooks, capture
-    what ``grad(inputs=...)`` asked for, then call backward (see ``_call_backward``)."""
+    what ``grad(inputs=...)`` asked for, then (if ``run``) call backward (see
+    ``_call_backward``)."""
     buf = {}
     g = buffers.pop(node, None)
     if g is not None:
@@ -374,7 +441,7 @@ def _call_hooked(node, buffers: dict, capture: dict, captured: list, retain_grap
             for j in capture.get((node, nr), ()):
                 captured[j] = g
                 not_adoptable.add(id(g._data))
-    results = _call_backward(node, buf, retain_graph) if buf else ()
+    results = _call_backward(node, buf, retain_graph) if buf and run else ()
     if node._post_hooks:
         for r in results:
             if r is not None:
@@ -437,8 +504,14 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
         create_graph: record the backward pass so higher-order gradients can be taken.
         inputs: only accumulate into these tensors' ``.grad``.
     """
-    if inputs is not None and len(_as_tuple(inputs)) == 0:
-        raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+    if inputs is not None:
+        inputs = _as_tuple(inputs)
+        if not inputs:
+            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+        for t in inputs:
+            # a non-leaf input keeps its gradient in .grad from now on, as in PyTorch
+            if isinstance(t, _Tensor) and t._grad_fn is not None:
+                t.retain_grad()
     execute(tensors, grad_tensors, retain_graph, create_graph, inputs, accumulate=True)
 
 

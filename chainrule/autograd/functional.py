@@ -489,6 +489,24 @@ def _scalar_function_checks(outputs, is_outputs_tuple: bool, fn: str) -> None:
                            "single element")
 
 
+def _first_derivative(func, inputs, v, create_graph: bool, strict: bool, fn: str):
+    """The common start of ``vhp`` and ``hvp`` (under ``enable_grad``): checked inputs and
+    ``v``, the scalar output of ``func`` and its gradient built with a graph.
+
+    Returns ``(inputs, v, outputs, jac, is_inputs_tuple, is_outputs_tuple)``.
+    """
+    is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", fn)
+    inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
+    v = _prepare_v(v, inputs, is_inputs_tuple, create_graph, fn, _V_INPUT_MSG)
+    outputs = func(*inputs)
+    is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function", fn)
+    _check_requires_grad(outputs, "outputs", strict=strict)
+    _scalar_function_checks(outputs, is_outputs_tuple, fn)
+    jac = _autograd_grad(outputs, inputs, create_graph=True)
+    _check_requires_grad(jac, "jacobian", strict=strict)
+    return inputs, v, outputs, jac, is_inputs_tuple, is_outputs_tuple
+
+
 def vhp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
     """The vector-Hessian product ``v^T H`` of the scalar function ``func`` at ``inputs``.
 
@@ -509,16 +527,8 @@ def vhp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
         (tensor(9.), tensor([ 6., 12.]))
     """
     with enable_grad():
-        is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "vhp")
-        inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
-        v = _prepare_v(v, inputs, is_inputs_tuple, create_graph, "vhp", _V_INPUT_MSG)
-        outputs = func(*inputs)
-        is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function",
-                                              "vhp")
-        _check_requires_grad(outputs, "outputs", strict=strict)
-        _scalar_function_checks(outputs, is_outputs_tuple, "vhp")
-        jac = _autograd_grad(outputs, inputs, create_graph=True)
-        _check_requires_grad(jac, "jacobian", strict=strict)
+        inputs, v, outputs, jac, is_inputs_tuple, is_outputs_tuple = _first_derivative(
+            func, inputs, v, create_graph, strict, "vhp")
     with set_grad_enabled(True if create_graph else GRAD_ENABLED[0]):
         grad_res = _autograd_grad(jac, inputs, v, create_graph=create_graph)
         result = _fill_in_zeros(grad_res, inputs, strict, create_graph, "double_back")
@@ -552,16 +562,8 @@ def hvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
     """
     Tensor = _tensor_cls()
     with enable_grad():
-        is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "hvp")
-        inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
-        v = _prepare_v(v, inputs, is_inputs_tuple, create_graph, "hvp", _V_INPUT_MSG)
-        outputs = func(*inputs)
-        is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function",
-                                              "hvp")
-        _check_requires_grad(outputs, "outputs", strict=strict)
-        _scalar_function_checks(outputs, is_outputs_tuple, "hvp")
-        jac = _autograd_grad(outputs, inputs, create_graph=True)
-        _check_requires_grad(jac, "jacobian", strict=strict)
+        inputs, v, outputs, jac, is_inputs_tuple, is_outputs_tuple = _first_derivative(
+            func, inputs, v, create_graph, strict, "hvp")
         grad_jac = tuple(Tensor._make(np.zeros(i._data.shape, i._data.dtype))
                          .requires_grad_(True) for i in inputs)
         double_back = _autograd_grad(jac, inputs, grad_jac, create_graph=True)

@@ -2,7 +2,8 @@
 
 Subcommands: ``train`` (train a model on a dataset; write metrics, history, plot, checkpoint),
 ``evaluate`` (test a checkpoint), ``summary`` (a model's layers and parameter counts) and
-``info`` (versions, BLAS, threads, devices, optional extras). Run ``chainrule COMMAND --help``.
+``info`` (versions, BLAS, threads, devices, optional extras) and ``bench`` (the side-by-side
+benchmark against PyTorch, from a source checkout). Run ``chainrule COMMAND --help``.
 
 User errors (an unknown model, missing data, a bad number) are reported on one line,
 ``chainrule: error: ...``, with exit status 2 and no traceback; set ``CHAINRULE_DEBUG=1`` to see
@@ -154,7 +155,7 @@ def _add_train(sub) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``chainrule`` command, with its four subcommands."""
+    """The argument parser of the ``chainrule`` command, with its five subcommands."""
     import chainrule
 
     parser = _Parser(prog="chainrule", description=_DESCRIPTION,
@@ -188,6 +189,13 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Print chainrule's, NumPy's and Python's versions, the BLAS "
                        "library, threads, devices and which optional extras are installed.")
     p.set_defaults(func=_cmd_info)
+    p = sub.add_parser("bench", help="time chainrule against PyTorch (python -m bench)",
+                       description="Run the checkout's benchmark (bench/): each workload "
+                       "timed in one process, with --compare-torch side by side with PyTorch; "
+                       "writes bench/RESULTS.md. Options are bench's: see 'chainrule bench "
+                       "--help'.", add_help=False)
+    p.add_argument("bench_args", nargs=argparse.REMAINDER, metavar="ARGS",
+                   help="passed to python -m bench")
     return parser
 
 
@@ -227,7 +235,12 @@ def main(argv: list[str] | None = None) -> int:
         130 when interrupted.
     """
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
+        if argv[:1] == ["bench"]:  # every other argument is bench's own, --help included
+            from .bench import run_bench
+
+            return run_bench(argv[1:])
         args = parser.parse_args(argv)
         if args.command is None:
             parser.print_help()

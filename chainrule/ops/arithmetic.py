@@ -23,7 +23,9 @@ class Add(Function):
 
     @staticmethod
     def forward(ctx, a, b, dt):
-        return np.add(cast(a, dt), cast(b, dt))
+        if dt is not None:  # None: the operator methods' operands need no cast
+            a, b = cast(a, dt), cast(b, dt)
+        return np.add(a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -35,7 +37,9 @@ class Sub(Function):
 
     @staticmethod
     def forward(ctx, a, b, dt):
-        return np.subtract(cast(a, dt), cast(b, dt))
+        if dt is not None:  # None: the operator methods' operands need no cast
+            a, b = cast(a, dt), cast(b, dt)
+        return np.subtract(a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -48,7 +52,9 @@ class Mul(Function):
     @staticmethod
     def forward(ctx, a, b, dt):
         ctx.save_for_backward(a, b)
-        return np.multiply(cast(a, dt), cast(b, dt))
+        if dt is not None:  # None: the operator methods' operands need no cast
+            a, b = cast(a, dt), cast(b, dt)
+        return np.multiply(a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -63,7 +69,9 @@ class Div(Function):
     @staticmethod
     def forward(ctx, a, b, dt):
         ctx.save_for_backward(a, b)
-        return np.true_divide(cast(a, dt), cast(b, dt))
+        if dt is not None:  # None: the operator methods' operands need no cast
+            a, b = cast(a, dt), cast(b, dt)
+        return np.true_divide(a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -345,10 +353,12 @@ def _fast(fn_cls, fn, kinds: str, reflected: bool = False):
         dt = self._data.dtype
         if isinstance(other, Tensor):
             if other._data.dtype == dt and dt.kind in kinds:
-                return fn_cls.apply(other, self, dt) if reflected else fn_cls.apply(
-                    self, other, dt)
+                return fn_cls.apply(other, self, None) if reflected else fn_cls.apply(
+                    self, other, None)
         elif (type(other) is float or type(other) is int) and dt.kind == "f":
-            return fn_cls.apply(other, self, dt) if reflected else fn_cls.apply(self, other, dt)
+            # NumPy keeps a Python number weak: the result has the tensor's dtype uncast
+            return fn_cls.apply(other, self, None) if reflected else fn_cls.apply(
+                self, other, None)
         return slow(self, other)
 
     method.__name__ = slow.__name__

@@ -545,7 +545,7 @@ bind(__getitem__=getitem, __setitem__=setitem, index_select=index_select, index_
      index_add_=index_add_, index_put=index_put, index_put_=index_put_, take=take)
 
 from . import scatter as _scatter  # noqa: E402 - this family's rest
-from . import sorting as _sorting
+from . import sorting as _sorting  # noqa: E402
 from .scatter import *  # noqa: E402,F403
 from .sorting import *  # noqa: E402,F403
 

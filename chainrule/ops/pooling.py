@@ -548,7 +548,7 @@ def avg_pool3d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
                      divisor_override, 3)
 
 
-from .pooling_adaptive import (
+from .pooling_adaptive import (  # noqa: E402 (re-exported after the names it uses)
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
     adaptive_avg_pool3d,

@@ -10,6 +10,7 @@ full ``max``/``min``, full ``median``) the split weights are constants computed 
 from __future__ import annotations
 
 import builtins
+import math
 import numbers
 import types
 
@@ -90,7 +91,7 @@ def _unreduce(g: Tensor, shape: tuple, axes: tuple, keepdim: bool) -> Tensor:
         ga = g._data
         if ga.ndim != len(shape) and ga.ndim:  # a 0-d gradient broadcasts as it is
             ga = ga.reshape(_keep_shape(shape, axes))
-        if ga.size * _count(shape, axes) <= _MATERIALISE:
+        if math.prod(shape) <= _MATERIALISE:
             out = np.empty(shape, ga.dtype)
             out[...] = ga
             return _wrap(out)
@@ -166,7 +167,9 @@ class Sum(Function):
     raw = True
 
     @staticmethod
-    def forward(ctx, x, axes, keepdim, npd):
+    def forward(ctx, x, how):
+        # ``how`` is ``(axes, keepdim, dtype)`` in one argument: one graph edge, not three
+        axes, keepdim, npd = how
         ctx.meta = (x.shape, axes, keepdim)
         if x.dtype == _F16:  # accumulate in float32, as PyTorch does for half
             return np.sum(x, axis=axes, keepdims=keepdim, dtype=np.float32).astype(np.float16)
@@ -175,7 +178,7 @@ class Sum(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return _unreduce(g, *ctx.meta), None, None, None
+        return _unreduce(g, *ctx.meta), None
 
 
 class SumDim(Sum):
@@ -210,10 +213,11 @@ def sum(input, dim=None, keepdim: bool = False, *, dtype=None, axis=None,  # noq
     x = _cast_for(input, dtype)
     axes = _axes(dim, x.ndim, "sum")
     fn = Sum if dim is None else SumDim
-    return write_out(fn.apply(x, axes, bool(keepdim), _int_to_long(x)), out)
+    return write_out(fn.apply(x, (axes, bool(keepdim), _int_to_long(x))), out)
 
 
-_ALL_AXES = [tuple(range(n)) for n in range(65)]  # numpy's dimension limit is 64
+# Sum's argument for the full sum of a float tensor, by ndim (numpy's dimension limit is 64)
+_FULL_SUM = [(tuple(range(n)), False, None) for n in range(65)]
 
 
 def _sum_method(self, dim=None, keepdim: bool = False, *, dtype=None, axis=None, out=None):
@@ -221,7 +225,7 @@ def _sum_method(self, dim=None, keepdim: bool = False, *, dtype=None, axis=None,
     if dim is None and axis is None and dtype is None and out is None and keepdim is False:
         d = self._data
         if d.dtype.kind == "f":
-            return Sum.apply(self, _ALL_AXES[d.ndim], False, None)
+            return Sum.apply(self, _FULL_SUM[d.ndim])
     return sum(self, dim, keepdim, dtype=dtype, axis=axis, out=out)
 
 

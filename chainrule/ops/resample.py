@@ -98,7 +98,7 @@ class AxisMap:
         shape = list(g.shape)
         shape[self.axis] = self.size
         gx = np.zeros(shape, dtype=g.dtype)
-        for (idx, w), passes in zip(self.taps, self.passes):
+        for (_, w), passes in zip(self.taps, self.passes):
             gw = g if w is None else g * self.weight(w, g.dtype)
             for src, tgt in passes:
                 v = gw[self.index(src)]

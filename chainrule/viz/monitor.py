@@ -296,7 +296,7 @@ class TrainingMonitor:
             if key not in self.history:
                 self.history[key] = [_NAN] * n
             self.history[key].append(value)
-        for key, values in self.history.items():
+        for values in self.history.values():
             if len(values) < n + 1:
                 values.append(_NAN)
 

@@ -170,7 +170,7 @@ def test_learning_rate_scheduler_and_csv_logger(tmp_path):
         assert float(row[2]) == pytest.approx(loss) and float(row[3]) == pytest.approx(val)
     model.fit(x, y, epochs=1, verbose=0, callbacks=[keras.callbacks.CSVLogger(str(path),
                                                                               append=True)])
-    assert len(list(csv.reader(path.read_text().splitlines()))) == 5  # appended one row, no second header
+    assert len(list(csv.reader(path.read_text().splitlines()))) == 5  # one row appended, no header
 
 
 def test_terminate_on_nan(capsys):

@@ -599,6 +599,6 @@ class Tanhshrink(Module):
 
 
 # the softmax family lives in its own file; importable from here as in PyTorch
-from .softmax import LogSoftmax, Softmax, Softmax2d, Softmin
+from .softmax import LogSoftmax, Softmax, Softmax2d, Softmin  # noqa: E402
 
 __all__ += ["LogSoftmax", "Softmax", "Softmax2d", "Softmin"]

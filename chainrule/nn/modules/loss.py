@@ -415,7 +415,7 @@ class HuberLoss(_Loss):
 
 
 # the margin and embedding losses live in loss_margin.py (they need _Loss, defined above)
-from .loss_margin import (
+from .loss_margin import (  # noqa: E402
     CosineEmbeddingLoss,
     HingeEmbeddingLoss,
     MarginRankingLoss,
