@@ -60,6 +60,13 @@ def _fmt_time(seconds: float) -> str:
     return f"{seconds:.2f} s"
 
 
+def _report(row: dict) -> None:
+    """Print one finished row as a progress line."""
+    print(f"  {row['id']}: {row['workload']}: {row['chainrule']}"
+          + (f" vs {row['PyTorch']}, ratio {row['ratio']}" if "PyTorch" in row else ""),
+          flush=True)
+
+
 class Runner:
     """Runs the selected workloads and collects the table's rows."""
 
@@ -103,9 +110,7 @@ class Runner:
                 row["target"] = f"<= {goal}"
                 row["met"] = "yes" if ratio <= goal else "no"
         self.rows.append(row)
-        print(f"  {wid}: {row['workload']}: {row['chainrule']}"
-              + (f" vs {row['PyTorch']}, ratio {row['ratio']}" if "PyTorch" in row else ""),
-              flush=True)
+        _report(row)
 
     # ---- the workloads ------------------------------------------------------------------------
     def mlp_step(self) -> None:
@@ -165,7 +170,7 @@ class Runner:
                               f"data): chainrule {grow[0]:.0f} MiB, PyTorch {grow[1]:.0f} MiB "
                               f"(ratio {grow[0] / max(grow[1], 1e-9):.2f}).")
         self.rows.append(row)
-        print(f"  g: {row}", flush=True)
+        _report(row)
 
     @staticmethod
     def _mib(p: dict) -> str:

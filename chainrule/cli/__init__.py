@@ -149,8 +149,9 @@ def _add_train(sub) -> None:
                    "OMP_NUM_THREADS=N before starting). On small or busy machines 1 is "
                    "often fastest")
     p.add_argument("--diagnostics", action="store_true",
-                   help="record training diagnostics with chainrule.viz.TrainingMonitor, "
-                   "when this version has it")
+                   help="record per-layer weight/gradient norms and activation statistics "
+                   "with chainrule.viz.TrainingMonitor; writes diagnostics.txt and "
+                   "gradient_flow.png")
     p.set_defaults(func=_cmd_train)
 
 

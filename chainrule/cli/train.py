@@ -98,28 +98,20 @@ def evaluate(model, info: ModelInfo, data: Split, batch_size: int = 1000) -> tup
 
 
 class _Monitor:
-    """``--diagnostics``: drives ``chainrule.viz.TrainingMonitor`` when this version has one.
+    """``--diagnostics``: drives a ``chainrule.viz.TrainingMonitor`` over the model.
 
-    The monitor is built as ``TrainingMonitor(model)`` and ``record(loss=...)`` is called after
-    every optimizer step. At the end its ``summary()`` is printed and written to
-    ``diagnostics.txt``, and ``viz.plot_gradient_flow`` draws ``gradient_flow.png`` (with
-    matplotlib). Diagnostics never stop a run: a failure of the monitor is reported once and
-    the monitor switched off.
+    ``record(loss=...)`` is called after every optimizer step. At the end the monitor's
+    ``summary()`` is printed and written to ``diagnostics.txt``, and
+    ``viz.plot_gradient_flow`` draws ``gradient_flow.png`` (with matplotlib). Diagnostics never
+    stop a run: a failure of the monitor is reported once and the monitor switched off.
     """
 
     def __init__(self, model, out_dir: str, enabled: bool) -> None:
         self.monitor, self.out_dir = None, out_dir
-        if not enabled:
-            return
-        try:
+        if enabled:
             from ..viz import TrainingMonitor
-        except ImportError:
-            TrainingMonitor = None
-        if not callable(getattr(TrainingMonitor, "record", None)):
-            print("diagnostics: not available in this version of chainrule "
-                  "(chainrule.viz.TrainingMonitor is missing); training without them")
-            return
-        self._guard("start", lambda: setattr(self, "monitor", TrainingMonitor(model)))
+
+            self._guard("start", lambda: setattr(self, "monitor", TrainingMonitor(model)))
 
     def _guard(self, what: str, fn) -> None:
         try:
@@ -139,8 +131,7 @@ class _Monitor:
         monitor, written = self.monitor, []
         if monitor is None:
             return written
-        if callable(getattr(monitor, "remove", None)):
-            self._guard("detach", monitor.remove)
+        self._guard("detach", monitor.remove)
 
         def report_it():
             """Print and save the summary, then draw the gradient flow."""
