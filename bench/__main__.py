@@ -261,12 +261,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.threads:
         set_blas_threads(args.threads)
     threads = blas_info()["threads"]
-    try:  # chainrule's own parallel loops: as many threads as BLAS
-        from chainrule.optim._foreach import set_num_threads
-    except ImportError:  # an older chainrule (measuring a 'before' figure)
-        pass
-    else:
-        set_num_threads(threads)
+    import chainrule
+
+    if hasattr(chainrule, "set_num_threads"):  # older versions (a 'before' figure) have none
+        chainrule.set_num_threads(threads)  # chainrule's own parallel loops: as many as BLAS
     torch = torch_or_none(threads) if args.compare_torch else None
     if args.compare_torch and torch is None:
         print("PyTorch is not installed: timing chainrule only", file=sys.stderr)

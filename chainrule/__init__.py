@@ -17,6 +17,7 @@ from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set
 from .random import Generator, default_generator, initial_seed, manual_seed, seed
 from .random import get_rng_state, set_rng_state
 from ._tensor_str import get_printoptions, set_printoptions
+from ._parallel import get_num_threads, set_num_threads
 
 __version__ = "0.1.0"
 

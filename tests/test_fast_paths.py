@@ -95,6 +95,54 @@ def test_hooked_gradient_is_not_used_as_a_buffer():
     np.testing.assert_allclose(seen[0].numpy(), np.full(3, 2.0))  # untouched by accumulation
 
 
+def test_leaf_gradient_added_at_once_still_runs_hooks():
+    """A leaf's only gradient goes straight into its ``.grad`` unless hooks need the general
+    path; either way the sums are the same."""
+    a = torch.ones(3, requires_grad=True)
+    (a * 2).sum().backward()
+    (a * 2).sum().backward()  # .grad exists: added in place as the gradient arrives
+    np.testing.assert_allclose(a.grad.numpy(), np.full(3, 4.0))
+    seen, after = [], []
+    a.register_hook(lambda g: seen.append(g.numpy().copy()) or g * 10)
+    a.register_post_accumulate_grad_hook(lambda t: after.append(t.grad.numpy().copy()))
+    (a * 2).sum().backward()
+    np.testing.assert_allclose(seen[0], np.full(3, 2.0))
+    np.testing.assert_allclose(after[0], np.full(3, 24.0))
+
+
+def test_parameter_gradient_is_a_plain_tensor():
+    """The adopted and the accumulated ``.grad`` of a Parameter are plain tensors, as in
+    PyTorch."""
+    p = torch.nn.Parameter(torch.ones(3))
+    (p * 2).sum().backward()
+    assert type(p.grad) is torch.Tensor
+    (p * 2).sum().backward()
+    assert type(p.grad) is torch.Tensor
+    np.testing.assert_allclose(p.grad.numpy(), np.full(3, 4.0))
+
+
+@pytest.mark.parametrize("classes", [10, 100])
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_cross_entropy_plain_path_matches_general_path(classes, reduction):
+    """Plain class targets take ``_plain_forward``; unit class weights give the same loss
+    through the general path. Double backward goes through both, too."""
+    rng = np.random.default_rng(7)
+    xs = _rand(rng, 16, classes) * 3
+    y = torch.tensor(rng.integers(0, classes, 16))
+    results = []
+    for weight in (None, torch.ones(classes)):
+        x = torch.tensor(xs, requires_grad=True)
+        loss = torch.nn.functional.cross_entropy(x, y, weight=weight, reduction=reduction)
+        (gx,) = torch.autograd.grad(loss, x, create_graph=True)
+        (ggx,) = torch.autograd.grad((gx * gx).sum(), x)
+        loss.backward()
+        results.append((loss.item(), x.grad.numpy(), gx.detach().numpy(), ggx.numpy()))
+    (plain, general) = results
+    np.testing.assert_allclose(plain[0], general[0], RTOL, ATOL)
+    for p, g in zip(plain[1:], general[1:]):
+        np.testing.assert_allclose(p, g, RTOL, ATOL)
+
+
 @pytest.mark.parametrize("shape", [(4,), (3, 5), (200, 300)])
 def test_full_sum_method_matches_sum_function(shape):
     """``t.sum()`` skips the argument handling; small gradients are materialised, large
@@ -193,10 +241,10 @@ def update_path(request, monkeypatch):
         monkeypatch.setattr(_foreach, "_PAR_MIN", 1 if "2" in request.param else 1 << 60)
         monkeypatch.setattr(_foreach, "_PAR_BLOCK", 1000)
         monkeypatch.setattr(_foreach, "_BLOCK", 777)
-    old = _foreach.get_num_threads()
-    _foreach.set_num_threads(2 if "2" in request.param else 1)
+    old = torch.get_num_threads()
+    torch.set_num_threads(2 if "2" in request.param else 1)
     yield request.param
-    _foreach.set_num_threads(old)
+    torch.set_num_threads(old)
 
 
 @pytest.mark.parametrize("name, kw", CONFIGS)

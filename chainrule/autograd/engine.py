@@ -127,7 +127,7 @@ def _run_hooks(hooks, grad):
 
 def _accumulate(leaf, g, create_graph: bool, adoptable: bool) -> None:
     """Add ``g`` into ``leaf.grad``, in place when the buffer is ours."""
-    Tensor = type(leaf)
+    Tensor = _Tensor  # a Parameter's gradient is a plain tensor, as in PyTorch
     old = leaf._grad
     if create_graph:
         leaf._grad = g if old is None else old + g
@@ -157,19 +157,10 @@ def execute(outputs, grad_outputs=None, retain_graph=None, create_graph=False, i
     if retain_graph is None:
         retain_graph = create_graph
     grads = _root_grads(outputs, grad_outputs, create_graph)
-    capture: dict = {}
-    if inputs is not None:
-        inputs = _as_tuple(inputs)
-        for j, t in enumerate(inputs):
-            if not isinstance(t, Tensor):
-                raise TypeError(f"inputs must be tensors, received {type(t).__name__} at index "
-                                f"{j}")
-            if not t._requires_grad:
-                raise RuntimeError("One of the differentiated Tensors does not require grad")
-            key = (t._grad_fn, t._output_nr) if t._grad_fn is not None else (t._accumulator(), 0)
-            capture.setdefault(key, []).append(j)
+    if inputs is None:
+        inputs, capture = (), None
     else:
-        inputs = ()
+        inputs, capture = _capture_keys(inputs)
 
     # Gradients waiting for a node: buffers[node] for its output 0, buffers[(node, nr)] for the
     # others (most nodes have one output, so most entries need no dict of their own).
@@ -216,16 +207,8 @@ def execute(outputs, grad_outputs=None, retain_graph=None, create_graph=False, i
             node = ready.pop()
             if type(node) is AccumulateGrad:
                 g = buffers.pop(node, None)
-                if g is not None:
-                    leaf = node._variable()
-                    if leaf is None:  # the leaf is gone: nobody can see its gradient
-                        if capture:
-                            for j in capture.get((node, 0), ()):
-                                captured[j] = g
-                        continue
-                    if not (plain and _add_into_grad(leaf, g)):
-                        _leaf(leaf, node, g, capture, captured, accumulate, create_graph,
-                              not_adoptable)
+                if g is not None and not (plain and _add_into_grad(node, g)):
+                    _leaf(node, g, capture, captured, accumulate, create_graph, not_adoptable)
                 continue
             fn = node._function
             if fast and node._pre_hooks is None and node._post_hooks is None and fn.raw and (
@@ -240,8 +223,8 @@ def execute(outputs, grad_outputs=None, retain_graph=None, create_graph=False, i
                         results = (results,)
                     if len(results) != len(node._next):
                         _wrong_count(node, results)
-                    if not retain_graph:
-                        node._release()
+                    if not retain_graph and node._saved:
+                        node._saved = None  # free what forward saved (``_release``, inline)
             else:
                 run = only_captured is None or node not in only_captured
                 results = _call_hooked(node, buffers, capture, captured, retain_graph,
@@ -285,7 +268,12 @@ def execute(outputs, grad_outputs=None, retain_graph=None, create_graph=False, i
                         sent.append(id(arr))
                     key = nxt if edge[1] == 0 else edge
                     prev = buffers.get(key)
-                    buffers[key] = g if prev is None else _add(prev, g, create_graph)
+                    if prev is not None:
+                        g = _add(prev, g, create_graph)
+                    elif count == 0 and plain and type(nxt) is AccumulateGrad and (
+                            _add_into_grad(nxt, g)):
+                        continue  # a leaf's only gradient, added into its .grad at once
+                    buffers[key] = g
                 if count == 0:
                     ready.append(nxt)
     finally:
@@ -302,6 +290,22 @@ def execute(outputs, grad_outputs=None, retain_graph=None, create_graph=False, i
             if materialize_grads:
                 captured[j] = Tensor._make(np.zeros_like(inputs[j]._data))
     return tuple(captured)
+
+
+def _capture_keys(inputs) -> tuple:
+    """``(inputs, capture)``: the inputs as a tuple, checked, and for each ``(node, output_nr)``
+    that stands for one of them, the positions in ``inputs`` whose gradient it gives."""
+    Tensor = _Tensor or _tensor_cls()
+    inputs = _as_tuple(inputs)
+    capture: dict = {}
+    for j, t in enumerate(inputs):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"inputs must be tensors, received {type(t).__name__} at index {j}")
+        if not t._requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+        key = (t._grad_fn, t._output_nr) if t._grad_fn is not None else (t._accumulator(), 0)
+        capture.setdefault(key, []).append(j)
+    return inputs, capture
 
 
 def _dependencies(roots: list) -> dict:
@@ -379,9 +383,12 @@ def _pruned_dependencies(roots: list, targets: set, run_targets: bool) -> tuple:
     return deps, visit, visit - needed
 
 
-def _add_into_grad(leaf, g) -> bool:
+def _add_into_grad(node: AccumulateGrad, g) -> bool:
     """The common accumulation, done in place into a ``.grad`` buffer that is ours; False
     (nothing done) when hooks or the state of ``.grad`` need the general ``_leaf``."""
+    leaf = node._variable()
+    if leaf is None:  # the leaf is gone: nobody can see its gradient
+        return True
     old = leaf._grad
     if old is None or old._requires_grad or leaf._hooks is not None or (
             leaf._post_acc_hooks is not None):
@@ -395,9 +402,15 @@ def _add_into_grad(leaf, g) -> bool:
     return True
 
 
-def _leaf(leaf, node, g, capture: dict, captured: list, accumulate: bool, create_graph: bool,
-          not_adoptable: set) -> None:
+def _leaf(node: AccumulateGrad, g, capture: dict | None, captured: list, accumulate: bool,
+          create_graph: bool, not_adoptable: set) -> None:
     """A leaf's gradient arrived: run its hooks, capture it, accumulate it into ``.grad``."""
+    leaf = node._variable()
+    if leaf is None:  # the leaf is gone: nobody can see its gradient
+        if capture:
+            for j in capture.get((node, 0), ()):
+                captured[j] = g
+        return
     if leaf._hooks:
         not_adoptable.add(id(g._data))
         g = _run_hooks(leaf._hooks, g)
@@ -417,7 +430,7 @@ def _wrong_count(node, results) -> None:
                        f"(expected {len(node._next)}, got {len(results)})")
 
 
-def _call_hooked(node, buffers: dict, capture: dict, captured: list, retain_graph: bool,
+def _call_hooked(node, buffers: dict, capture: dict | None, captured: list, retain_graph: bool,
                  not_adoptable: set, run: bool) -> tuple:
     """The general case: gather every output's gradient, run the tensor pre-hooks, capture
     what ``grad(inputs=...)`` asked for, then (if ``run``) call backward (see

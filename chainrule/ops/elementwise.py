@@ -11,6 +11,7 @@ from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import GRAD_ENABLED
 from ._inplace import inplace
+from .._parallel import split_rows
 from ._util import bind, check_tensor, to_float_tensor, write_out
 
 
@@ -111,17 +112,39 @@ def _sigmoid_forward(x):
 
 sigmoid, Sigmoid = _unary("sigmoid", "y", _sigmoid_forward, lambda x, y, g: g * y * (1 - y),
                           doc="The logistic function ``1 / (1 + exp(-x))``.")
+
+
+def _relu_forward(x: np.ndarray) -> np.ndarray:
+    """``max(x, 0)``; a large contiguous float array is split between threads."""
+    if x.dtype.kind != "f" or not x.flags.c_contiguous:
+        return np.maximum(x, 0)
+    y = np.empty_like(x)
+    xf, yf = x.reshape(-1), y.reshape(-1)
+    split_rows(lambda a, b: np.maximum(xf[a:b], 0, out=yf[a:b]), xf.size, xf.size)
+    return y
+
+
+def _relu_mask_mul(y: np.ndarray, g: np.ndarray, out: np.ndarray) -> None:
+    """``out = g * (y > 0)``, the mask made as floats (they multiply faster than bools)."""
+    np.greater(y, 0, out=out)
+    out *= g
+
+
 def _relu_grad(x, y, g):
-    if not GRAD_ENABLED[0]:  # plain backward, on raw arrays: the mask made as floats
-        gd = g._data  # (a float mask multiplies faster than a bool one, which is cast)
-        out = np.greater(y._data, 0, out=np.empty(np.broadcast_shapes(gd.shape, y._data.shape),
-                                                  np.result_type(gd, y._data)))
-        out *= gd
-        return Tensor._make(out)
-    return g * (y > 0)
+    if GRAD_ENABLED[0]:
+        return g * (y > 0)
+    # plain backward, on raw arrays; same-shape contiguous ones split between threads
+    gd, yd = g._data, y._data
+    out = np.empty(np.broadcast_shapes(gd.shape, yd.shape), np.result_type(gd, yd))
+    if gd.shape == yd.shape == out.shape and gd.flags.c_contiguous and yd.flags.c_contiguous:
+        gf, yf, of = gd.reshape(-1), yd.reshape(-1), out.reshape(-1)
+        split_rows(lambda a, b: _relu_mask_mul(yf[a:b], gf[a:b], of[a:b]), of.size, of.size)
+    else:
+        _relu_mask_mul(yd, gd, out)
+    return Tensor._make(out)
 
 
-relu, Relu = _unary("relu", "y", lambda x: np.maximum(x, 0), _relu_grad,
+relu, Relu = _unary("relu", "y", _relu_forward, _relu_grad,
                     floating=False, doc="``max(x, 0)``.")
 erf, Erf = _unary("erf", "x", _np_erf,
                   lambda x, y, g: g * (-(x * x)).exp() * _TWO_OVER_SQRT_PI,

@@ -14,6 +14,7 @@ import numpy as np
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ._util import check_tensor
+from .._parallel import split_rows
 from .conv_util import crop, ntuple, offsets, pad_array, prod, window_slices
 
 __all__ = [
@@ -72,54 +73,83 @@ def _disjoint(geom: PoolGeometry) -> bool:
 
 def max_pool_arrays(x: np.ndarray, geom: PoolGeometry, with_arg: bool = True):
     """Running max over the window offsets; returns ``(out, argmax_offset)`` (the offsets only
-    ``with_arg``: inference needs just the maxima)."""
+    ``with_arg``: inference needs just the maxima). Slices of the batch run on threads."""
+    kernel, out = geom[0], geom[5]
+    lead = x.shape[:x.ndim - len(kernel)]
+    best = np.empty(lead + out, dtype=x.dtype)
+    arg = np.empty(lead + out, dtype=_arg_dtype(prod(kernel))) if with_arg else None
+    split_rows(lambda a, b: _max_pool_into(x[a:b], geom, best[a:b],
+                                           None if arg is None else arg[a:b]),
+               lead[0], x.size)
+    return best, arg
+
+
+def _max_pool_into(x: np.ndarray, geom: PoolGeometry, best: np.ndarray, arg) -> None:
+    """``max_pool_arrays`` of (a slice of) the batch, written into ``best`` and ``arg``."""
     kernel, stride, lo, hi, dilation, out = geom
     xp = pad_array(x, lo, hi, _lowest(x.dtype))
-    lead = (Ellipsis,)
-    best = arg = None
-    for k, off in enumerate(offsets(kernel)):
+    windows = [xp[(Ellipsis,) + window_slices(off, stride, dilation, out)]
+               for off in offsets(kernel)]
+    np.copyto(best, windows[0])
+    if arg is not None:
+        arg.fill(0)
+    for k, v in enumerate(windows[1:], 1):
         # a contiguous copy of the slice first: the comparisons then run twice as fast
-        v = xp[lead + window_slices(off, stride, dilation, out)]
-        if best is None:  # always a copy: the running maximum is written in place
-            best = np.array(v, order="C")
-            if with_arg:
-                arg = np.zeros(v.shape, _arg_dtype(prod(kernel)))
-            continue
         v = np.ascontiguousarray(v)
-        if with_arg:
+        if arg is not None:
             select_(arg, np.greater(v, best), k)
         np.maximum(best, v, out=best)
-    nan_seen = x.dtype.kind == "f" and best.size and np.isnan(best).any()
-    if nan_seen and with_arg:  # PyTorch's rule: a NaN wins the window (the last one if several)
-        best = arg = None
-        for k, off in enumerate(offsets(kernel)):
-            v = xp[lead + window_slices(off, stride, dilation, out)]
-            if best is None:
-                best, arg = np.array(v, order="C"), np.zeros(v.shape, _arg_dtype(prod(kernel)))
-                continue
+    if arg is not None and x.dtype.kind == "f" and np.isnan(best).any():
+        # PyTorch's rule: a NaN wins the window (the last one if several)
+        np.copyto(best, windows[0])
+        arg.fill(0)
+        for k, v in enumerate(windows[1:], 1):
             m = np.greater(v, best) | np.isnan(v)
             np.copyto(best, v, where=m)
             select_(arg, m, k)
-    return best, arg
+
+
+def _tail_slices(geom: PoolGeometry, padded: tuple):
+    """Index tuples of the padded input that no window covers when the windows tile it
+    (stride == kernel, no dilation): the floor mode's leftover rows; None otherwise."""
+    kernel, stride, _, _, dilation, out = geom
+    if any(s != k or d != 1 for k, s, d in zip(kernel, stride, dilation)):
+        return None
+    nd = len(kernel)
+    return [(Ellipsis,) + (slice(None),) * j + (slice(o * k, None),) + (slice(None),) * (nd - 1 - j)
+            for j, (k, o, p) in enumerate(zip(kernel, out, padded)) if o * k < p]
 
 
 def scatter_arrays(g: np.ndarray, arg: np.ndarray, geom: PoolGeometry,
                    in_sp: tuple) -> np.ndarray:
-    """Route each output gradient to the window element ``arg`` selected (adds on overlap)."""
-    kernel, stride, lo, hi, dilation, out = geom
+    """Route each output gradient to the window element ``arg`` selected (adds on overlap).
+    Slices of the batch run on threads."""
+    kernel, lo, hi = geom[0], geom[2], geom[3]
     lead = g.shape[:g.ndim - len(kernel)]
     padded = tuple(s + a + b for s, a, b in zip(in_sp, lo, hi))
+    gx = np.empty(lead + padded, dtype=g.dtype)
+    split_rows(lambda a, b: _scatter_into(g[a:b], arg[a:b], geom, gx[a:b]), lead[0], gx.size)
+    if any(lo) or any(hi):
+        gx = np.ascontiguousarray(crop(gx, lo, in_sp))
+    return gx
+
+
+def _scatter_into(g: np.ndarray, arg: np.ndarray, geom: PoolGeometry, gx: np.ndarray) -> None:
+    """``scatter_arrays`` of (a slice of) the batch into the padded ``gx``. When the windows
+    tile ``gx``, each element is assigned once, so only the uncovered tail is zeroed."""
+    kernel, stride, _, _, dilation, out = geom
+    tails = _tail_slices(geom, gx.shape[gx.ndim - len(kernel):])
+    if tails is None:
+        gx.fill(0)
+    for t in tails or ():
+        gx[t] = 0
     disjoint = _disjoint(geom)
-    gx = np.zeros(lead + padded, dtype=g.dtype)
     for k, off in enumerate(offsets(kernel)):
         region = gx[(Ellipsis,) + window_slices(off, stride, dilation, out)]
         if disjoint:
             np.multiply(g, arg == k, out=region)
         else:
             region += g * (arg == k)
-    if any(lo) or any(hi):
-        gx = np.ascontiguousarray(crop(gx, lo, in_sp))
-    return gx
 
 
 def gather_arrays(gx: np.ndarray, arg: np.ndarray, geom: PoolGeometry) -> np.ndarray:

@@ -19,79 +19,19 @@ parameter whose arrays are not all C-contiguous is updated whole, on the calling
 
 from __future__ import annotations
 
-import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-__all__ = ["foreach", "get_num_threads", "set_num_threads"]
+from .._parallel import get_num_threads, thread_pool
+
+__all__ = ["foreach"]
 
 _BLOCK = 32 * 1024  # elements: 128 KiB of float32 per array
 _PAR_BLOCK = 256 * 1024
 _PAR_MIN = 1024 * 1024  # below ~1 M elements per thread, handing the GIL over costs more
 
-_state = {"threads": None, "pool": None, "pool_size": 0}
 _scratch = threading.local()
-
-
-def _default_threads() -> int:
-    for var in ("CHAINRULE_NUM_THREADS", "OMP_NUM_THREADS"):
-        value = os.environ.get(var, "")
-        if value.isdigit() and int(value) > 0:
-            return int(value)
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
-
-
-def get_num_threads() -> int:
-    """The number of threads chainrule's own parallel loops (optimizer updates) use.
-
-    Defaults to ``$CHAINRULE_NUM_THREADS``, else ``$OMP_NUM_THREADS``, else the CPUs this
-    process may run on.
-
-    Example:
-        >>> get_num_threads() >= 1
-        True
-    """
-    if _state["threads"] is None:
-        _state["threads"] = _default_threads()
-    return _state["threads"]
-
-
-def set_num_threads(n: int) -> None:
-    """Set the number of threads of chainrule's parallel loops (as ``torch.set_num_threads``).
-
-    NumPy's BLAS keeps its own setting (``OPENBLAS_NUM_THREADS`` at start-up).
-
-    Example:
-        >>> set_num_threads(get_num_threads())
-    """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"set_num_threads: expected a positive int, received {n!r}")
-    _state["threads"] = n
-
-
-def _pool(workers: int) -> ThreadPoolExecutor:
-    pool = _state["pool"]
-    if pool is None or _state["pool_size"] < workers:
-        if pool is not None:
-            pool.shutdown(wait=False)
-        pool = _state["pool"] = ThreadPoolExecutor(workers, thread_name_prefix="chainrule")
-        _state["pool_size"] = workers
-    return pool
-
-
-def _forget_pool() -> None:
-    """In a forked child the pool's threads do not exist: start afresh when needed."""
-    _state["pool"] = None
-    _state["pool_size"] = 0
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_pool)
 
 
 def _scratch_rows(dtype, count: int, size: int) -> np.ndarray:
@@ -161,7 +101,7 @@ def foreach(items: list, kernel, n_scratch: int) -> None:
     share = -(-total // threads)
     shares = [_cut(flat, t * share, min((t + 1) * share, total), _PAR_BLOCK)
               for t in range(threads)]
-    pool = _pool(threads - 1)
+    pool = thread_pool(threads - 1)
     futures = [pool.submit(_run, pieces, kernel, n_scratch) for pieces in shares[1:]]
     try:
         _run(shares[0], kernel, n_scratch)

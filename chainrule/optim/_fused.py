@@ -19,7 +19,7 @@ import os
 
 import numpy as np
 
-from ._foreach import _pool, get_num_threads
+from .._parallel import get_num_threads, thread_pool
 
 __all__ = ["available", "run", "rmsprop", "adam", "sgd"]
 
@@ -92,7 +92,7 @@ def run(items: list, call) -> None:
         t = loads.index(min(loads))
         shares[t].append(item)
         loads[t] += item[1][0].size
-    pool = _pool(threads - 1)
+    pool = thread_pool(threads - 1)
     futures = [pool.submit(_call_all, share, call) for share in shares[1:] if share]
     try:
         _call_all(shares[0], call)
