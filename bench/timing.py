@@ -15,20 +15,26 @@ import statistics
 import time
 
 
+def _calibrate(fn, warmup: int, min_time: float) -> int:
+    """Call ``fn`` ``warmup`` times, then say how many calls make a sample of at least
+    ``min_time`` seconds (1 without ``min_time``)."""
+    for _ in range(warmup):
+        fn()
+    if not min_time:
+        return 1
+    start = time.perf_counter()
+    fn()
+    once = max(time.perf_counter() - start, 1e-9)
+    return max(1, int(min_time / once))
+
+
 def median_time(fn, *, warmup: int = 3, repeat: int = 20, min_time: float = 0.0) -> float:
     """Median wall time of ``fn()`` in seconds, after ``warmup`` untimed calls.
 
     With ``min_time`` each sample runs ``fn`` enough times to last at least that long, which
     keeps timer resolution out of microsecond-scale measurements.
     """
-    for _ in range(warmup):
-        fn()
-    inner = 1
-    if min_time:
-        start = time.perf_counter()
-        fn()
-        once = max(time.perf_counter() - start, 1e-9)
-        inner = max(1, int(min_time / once))
+    inner = _calibrate(fn, warmup, min_time)
     samples = []
     for _ in range(repeat):
         start = time.perf_counter()
@@ -53,18 +59,7 @@ def interleaved(fns: dict, *, warmup: int = 3, repeat: int = 20, min_time: float
     wait: after a sleep the (virtual) cores come back slowly, which no training loop sees.
     """
     names = list(fns)
-    inner = {}
-    for name in names:
-        fn = fns[name]
-        for _ in range(warmup):
-            fn()
-        n = 1
-        if min_time:
-            start = time.perf_counter()
-            fn()
-            once = max(time.perf_counter() - start, 1e-9)
-            n = max(1, int(min_time / once))
-        inner[name] = n
+    inner = {name: _calibrate(fns[name], warmup, min_time) for name in names}
     samples: dict = {name: [] for name in names}
     start_all = time.perf_counter()
     for r in range(repeat):

@@ -106,6 +106,8 @@ class Tensor:
     def _make(cls, data: np.ndarray, requires_grad: bool = False, grad_fn=None,
               output_nr: int = 0) -> "Tensor":
         """Wrap an array without copying or checking (internal fast path)."""
+        # ``_init``'s fields, set inline: this runs for every op's output, where the extra
+        # call would be a measurable part of the per-op overhead; keep the two lists equal
         t = _object_new(cls)
         t._data = data
         t._requires_grad = requires_grad
@@ -519,38 +521,8 @@ class Tensor:
         return self
 
 
-def _wrap(data: np.ndarray) -> Tensor:
-    """``Tensor._make(data)`` for the hot paths: a plain tensor outside any graph."""
-    t = _object_new(Tensor)
-    t._data = data
-    t._requires_grad = False
-    t._grad = None
-    t._grad_fn = None
-    t._output_nr = 0
-    t._version = _Version()
-    t._base = None
-    t._hooks = None
-    t._post_acc_hooks = None
-    t._retains_grad = False
-    t._acc = None
-    return t
-
-
-def _wrap_out(data: np.ndarray, grad_fn) -> Tensor:
-    """A new tensor that is output 0 of the graph node ``grad_fn`` (hot path of ``apply``)."""
-    t = _object_new(Tensor)
-    t._data = data
-    t._requires_grad = True
-    t._grad = None
-    t._grad_fn = grad_fn
-    t._output_nr = 0
-    t._version = _Version()
-    t._base = None
-    t._hooks = None
-    t._post_acc_hooks = None
-    t._retains_grad = False
-    t._acc = None
-    return t
+# ``Tensor._make(data)`` for the hot paths (as fast as a module-level function of its own)
+_wrap = Tensor._make
 
 
 def _rebuild(data, requires_grad, cls=None):

@@ -14,16 +14,16 @@ from .grad_mode import GRAD_ENABLED
 
 _ops = None  # chainrule.ops, bound lazily (it imports this package)
 _Tensor = None  # chainrule.Tensor, likewise
-_wrap = None  # chainrule._tensor._wrap, likewise
+_wrap = None  # chainrule.Tensor._make, likewise
 _ONES: dict = {}  # dtype -> a 0-d one, copied for the root gradient of loss.backward()
 
 
 def _tensor_cls():
     global _Tensor, _wrap
     if _Tensor is None:
-        from .._tensor import Tensor, _wrap as wrap
+        from .._tensor import Tensor
 
-        _Tensor, _wrap = Tensor, wrap
+        _Tensor, _wrap = Tensor, Tensor._make
     return _Tensor
 
 
@@ -234,17 +234,7 @@ def execute(outputs, grad_outputs=None, retain_graph=None, create_graph=False, i
                         if isinstance(r, Tensor):
                             not_adoptable.add(id(r._data))
             if results is None:  # no gradient reached this node: its inputs get none either
-                for edge in node._next:
-                    if edge:
-                        nxt = edge[0]
-                        try:
-                            count = deps[nxt] - 1
-                        except KeyError:  # pruned: it leads to none of the inputs
-                            continue
-                        deps[nxt] = count
-                        if count == 0:
-                            ready.append(nxt)
-                continue
+                results = (None,) * len(node._next)
             sent = None  # ids of the arrays sent along this node's edges so far
             for edge, g, meta in zip(node._next, results, node._input_meta):
                 if not edge:
@@ -311,33 +301,18 @@ def _capture_keys(inputs) -> tuple:
 def _dependencies(roots: list) -> dict:
     """How many edges lead into each node reachable from the roots."""
     deps: dict = {}
-    if len(roots) == 1:  # a single root is reached by no edge: no 'seen' set is needed
-        stack = list(roots)
-        while stack:
-            for edge in stack.pop()._next:
-                if edge:
-                    nxt = edge[0]
-                    if nxt in deps:
-                        deps[nxt] += 1
-                    else:
-                        deps[nxt] = 1
-                        if nxt._next:  # leaves have no edges to follow
-                            stack.append(nxt)
-        return deps
-    seen = set(roots)
-    stack = list(seen)
+    stack = list(dict.fromkeys(roots))
+    rooted = set(stack)  # on the stack from the start, whatever edges lead to them
     while stack:
         for edge in stack.pop()._next:
             if edge:
                 nxt = edge[0]
-                count = deps.get(nxt)
-                if count is None:
-                    deps[nxt] = 1
-                    if nxt not in seen:
-                        seen.add(nxt)
-                        stack.append(nxt)
+                if nxt in deps:
+                    deps[nxt] += 1
                 else:
-                    deps[nxt] = count + 1
+                    deps[nxt] = 1
+                    if nxt._next and nxt not in rooted:  # leaves have no edges to follow
+                        stack.append(nxt)
     return deps
 
 
@@ -405,20 +380,15 @@ def _add_into_grad(node: AccumulateGrad, g) -> bool:
 def _leaf(node: AccumulateGrad, g, capture: dict | None, captured: list, accumulate: bool,
           create_graph: bool, not_adoptable: set) -> None:
     """A leaf's gradient arrived: run its hooks, capture it, accumulate it into ``.grad``."""
-    leaf = node._variable()
-    if leaf is None:  # the leaf is gone: nobody can see its gradient
-        if capture:
-            for j in capture.get((node, 0), ()):
-                captured[j] = g
-        return
-    if leaf._hooks:
+    leaf = node._variable()  # None when the leaf is gone: nobody can see its .grad
+    if leaf is not None and leaf._hooks:
         not_adoptable.add(id(g._data))
         g = _run_hooks(leaf._hooks, g)
         not_adoptable.add(id(g._data))
     if capture:
         for j in capture.get((node, 0), ()):
             captured[j] = g
-    if accumulate:  # with inputs given, only theirs are visited
+    if leaf is not None and accumulate:  # with inputs given, only theirs are visited
         _accumulate(leaf, g, create_graph, id(g._data) not in not_adoptable)
         if leaf._post_acc_hooks:
             for hook in leaf._post_acc_hooks:

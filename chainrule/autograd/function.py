@@ -28,8 +28,7 @@ _FREED_MSG = (
 )
 
 _Tensor = None  # chainrule.Tensor, bound on first use to avoid an import cycle
-_wrap = None  # chainrule._tensor._wrap, likewise
-_wrap_out = None  # chainrule._tensor._wrap_out, likewise
+_wrap = None  # chainrule.Tensor._make, likewise
 _new = object.__new__
 _ndarray = np.ndarray
 
@@ -42,11 +41,11 @@ ANOMALY = [False]
 
 
 def _tensor_cls():
-    global _Tensor, _wrap, _wrap_out
+    global _Tensor, _wrap
     if _Tensor is None:
-        from .._tensor import Tensor, _wrap as wrap, _wrap_out as wrap_out
+        from .._tensor import Tensor
 
-        _Tensor, _wrap, _wrap_out = Tensor, wrap, wrap_out
+        _Tensor, _wrap = Tensor, Tensor._make
     return _Tensor
 
 
@@ -332,7 +331,7 @@ class Function(metaclass=_FunctionMeta):
                     for t in ctx._dirty:
                         t._version.value += 1
                 if record and result.dtype.kind == "f" and not ctx._non_diff:
-                    out = _wrap_out(result, ctx)
+                    out = _wrap(result, True, ctx)
                     ctx._next = nxt
                     ctx._input_meta = meta
                     ctx._pre_hooks = None
@@ -342,7 +341,7 @@ class Function(metaclass=_FunctionMeta):
                     if ctx._to_save:
                         ctx._out_arrays = (raw,)
                         ctx._pack(args, (out,))
-                    else:
+                    else:  # what ``_pack`` does for nothing saved, without the call
                         ctx._to_save = None
                         ctx._saved = ()
                         ctx._out_arrays = None
@@ -429,11 +428,9 @@ def _link(ctx: BackwardNode, args, outputs, Tensor) -> None:
     ctx.materialize_grads = True
     non_diff = ctx._non_diff
     out_meta = []
-    i = 0
-    for out in outputs:
+    for i, out in enumerate(outputs):
         if not isinstance(out, Tensor):
             out_meta.append(None)
-            i += 1
             continue
         d = out._data
         out_meta.append((d.shape, d.dtype))
@@ -442,14 +439,8 @@ def _link(ctx: BackwardNode, args, outputs, Tensor) -> None:
             out._requires_grad = True
             out._grad_fn = ctx
             out._output_nr = i
-        i += 1
     ctx._outputs_meta = out_meta
-    if ctx._to_save:
-        ctx._pack(args, outputs)
-    else:
-        ctx._to_save = None
-        ctx._saved = ()
-        ctx._out_arrays = None
+    ctx._pack(args, outputs)
 
 
 class FunctionCtx:

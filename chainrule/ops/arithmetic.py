@@ -352,14 +352,12 @@ def _fast(fn_cls, fn, kinds: str, reflected: bool = False):
     def method(self, other):
         dt = self._data.dtype
         if isinstance(other, Tensor):
-            if other._data.dtype == dt and dt.kind in kinds:
-                return fn_cls.apply(other, self, None) if reflected else fn_cls.apply(
-                    self, other, None)
-        elif (type(other) is float or type(other) is int) and dt.kind == "f":
-            # NumPy keeps a Python number weak: the result has the tensor's dtype uncast
-            return fn_cls.apply(other, self, None) if reflected else fn_cls.apply(
-                self, other, None)
-        return slow(self, other)
+            fast = other._data.dtype == dt and dt.kind in kinds
+        else:  # NumPy keeps a Python number weak: the result has the tensor's dtype uncast
+            fast = (type(other) is float or type(other) is int) and dt.kind == "f"
+        if not fast:
+            return slow(self, other)
+        return fn_cls.apply(other, self, None) if reflected else fn_cls.apply(self, other, None)
 
     method.__name__ = slow.__name__
     method.__doc__ = slow.__doc__
