@@ -1,8 +1,8 @@
 """Keras's update rules as ``chainrule.optim.Optimizer`` subclasses (used by
 ``keras.optimizers``). Each group carries ``lr``, Keras's decoupled ``weight_decay`` and the
 rule's hyper-parameters under Keras's names; the state of each weight (its "slots") is kept
-under Keras's variable names (``momentum``, ``velocity`` …) and updated in place, block by
-block, through the base class's ``_blocks`` helper."""
+under Keras's variable names (``momentum``, ``velocity`` …) and updated in place over all
+the weights at once, through the base class's ``_run_update`` (``optim._foreach``)."""
 
 from __future__ import annotations
 
@@ -48,16 +48,21 @@ class Rule(_optim.Optimizer):
 
     def _update_group(self, group, params) -> None:
         lr, wd = float(group["lr"]), group.get("weight_decay") or 0.0
+        names = self._slot_names(group)
+        items = []
         for p in params:
             state = self._state(p)
             state["step"]._data += 1
-            step = float(state["step"]._data)
-            names = self._slot_names(group)
-            for theta, g, *slots, tmp in self._blocks(p, [state[n]._data for n in names], 1):
-                if wd:
-                    theta -= theta * (lr * wd)
-                self._apply(group, lr, step, theta, g, dict(zip(names, slots)), tmp)
-            p._version.value += 1
+            items.append((float(state["step"]._data),
+                          [p._data, p._grad._data, *(state[n]._data for n in names)]))
+
+        def kernel(step, theta, g, *slots_and_tmp):
+            *slots, tmp = slots_and_tmp
+            if wd:
+                theta -= theta * (lr * wd)
+            self._apply(group, lr, step, theta, g, dict(zip(names, slots)), tmp)
+
+        self._run_update(params, items, kernel, 1)
 
 
 class SGDRule(Rule):

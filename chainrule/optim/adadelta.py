@@ -68,6 +68,7 @@ class Adadelta(Optimizer):
     def _update_group(self, group, params) -> None:
         lr, rho, eps = _scalar(group["lr"]), group["rho"], group["eps"]
         weight_decay, maximize = group["weight_decay"], group.get("maximize", False)
+        items = []
         for p in params:
             state = self.state[p]
             if len(state) == 0:
@@ -75,23 +76,27 @@ class Adadelta(Optimizer):
                 state["square_avg"] = self._zeros_like(p)
                 state["acc_delta"] = self._zeros_like(p)
             state["step"]._data += 1
-            states = [state["square_avg"]._data, state["acc_delta"]._data]
-            for theta, g, square_avg, acc_delta, d, tmp, delta in self._blocks(p, states, 3):
-                g = self._effective_grad(theta, g, d, maximize, weight_decay)
-                square_avg *= rho
-                np.multiply(g, 1 - rho, out=tmp)
-                tmp *= g
-                square_avg += tmp
-                np.add(square_avg, eps, out=tmp)
-                np.sqrt(tmp, out=tmp)  # tmp: std
-                np.add(acc_delta, eps, out=delta)
-                np.sqrt(delta, out=delta)
-                delta /= tmp
-                delta *= g
-                acc_delta *= rho
-                np.multiply(delta, 1 - rho, out=tmp)
-                tmp *= delta
-                acc_delta += tmp
-                np.multiply(delta, lr, out=delta)
-                np.subtract(theta, delta, out=theta)
-            p._version.value += 1
+            items.append((None, [p._data, p._grad._data, state["square_avg"]._data,
+                                 state["acc_delta"]._data]))
+        effective_grad = self._effective_grad
+
+        def kernel(h, theta, g, square_avg, acc_delta, d, tmp, delta):
+            g = effective_grad(theta, g, d, maximize, weight_decay)
+            square_avg *= rho
+            np.multiply(g, 1 - rho, out=tmp)
+            tmp *= g
+            square_avg += tmp
+            np.add(square_avg, eps, out=tmp)
+            np.sqrt(tmp, out=tmp)  # tmp: std
+            np.add(acc_delta, eps, out=delta)
+            np.sqrt(delta, out=delta)
+            delta /= tmp
+            delta *= g
+            acc_delta *= rho
+            np.multiply(delta, 1 - rho, out=tmp)
+            tmp *= delta
+            acc_delta += tmp
+            np.multiply(delta, lr, out=delta)
+            np.subtract(theta, delta, out=theta)
+
+        self._run_update(params, items, kernel, 3)

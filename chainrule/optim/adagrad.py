@@ -81,6 +81,7 @@ class Adagrad(Optimizer):
         lr, lr_decay = _scalar(group["lr"]), group["lr_decay"]
         eps, weight_decay = group["eps"], group["weight_decay"]
         maximize = group.get("maximize", False)
+        items = []
         for p in params:
             state = self.state[p]
             if len(state) == 0:  # a group added after construction, as PyTorch does
@@ -88,13 +89,17 @@ class Adagrad(Optimizer):
             step_t = state["step"]._data
             step_t += 1
             clr = lr / (1 + (float(step_t) - 1) * lr_decay)
-            for theta, g, total, d, tmp in self._blocks(p, [state["sum"]._data], 2):
-                g = self._effective_grad(theta, g, d, maximize, weight_decay)
-                np.multiply(g, g, out=tmp)
-                total += tmp
-                np.sqrt(total, out=tmp)
-                tmp += eps
-                np.multiply(g, -clr, out=d)
-                d /= tmp
-                theta += d
-            p._version.value += 1
+            items.append((clr, [p._data, p._grad._data, state["sum"]._data]))
+        effective_grad = self._effective_grad
+
+        def kernel(clr, theta, g, total, d, tmp):
+            g = effective_grad(theta, g, d, maximize, weight_decay)
+            np.multiply(g, g, out=tmp)
+            total += tmp
+            np.sqrt(total, out=tmp)
+            tmp += eps
+            np.multiply(g, -clr, out=d)
+            d /= tmp
+            theta += d
+
+        self._run_update(params, items, kernel, 2)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 
 from . import _fused
-from ._foreach import foreach
 from .optimizer import (
     Optimizer,
     _check_betas,
@@ -129,11 +128,7 @@ class Adam(Optimizer):
             np.divide(m, tmp, out=d)  # g is no longer needed, d may be reused
             np.subtract(theta, d, out=theta)
 
-        if not amsgrad and _fused.available([a for _, a in items]):
-            _fused.run(items, lambda h, arrays: _fused.adam(
-                arrays, beta1, beta2, h[0], h[1], eps, 0 if decay else weight_decay,
-                1 - lr * weight_decay if decay else 1, maximize))
-        else:
-            foreach(items, kernel, 2)
-        for p in params:
-            p._version.value += 1
+        fused = None if amsgrad else lambda h, arrays: _fused.adam(
+            arrays, beta1, beta2, h[0], h[1], eps, 0 if decay else weight_decay,
+            1 - lr * weight_decay if decay else 1, maximize)
+        self._run_update(params, items, kernel, 2, fused)

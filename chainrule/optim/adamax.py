@@ -71,6 +71,7 @@ class Adamax(Optimizer):
         beta1, beta2 = (_scalar(b) for b in group["betas"])
         eps, weight_decay = group["eps"], group["weight_decay"]
         maximize = group.get("maximize", False)
+        items = []
         for p in params:
             state = self.state[p]
             if len(state) == 0:
@@ -80,15 +81,19 @@ class Adamax(Optimizer):
             step_t = state["step"]._data
             step_t += 1
             clr = lr / (1 - beta1 ** float(step_t))
-            states = [state["exp_avg"]._data, state["exp_inf"]._data]
-            for theta, g, exp_avg, exp_inf, d, tmp in self._blocks(p, states, 2):
-                g = self._effective_grad(theta, g, d, maximize, weight_decay)
-                self._lerp_(exp_avg, g, 1 - beta1, tmp)
-                exp_inf *= beta2
-                np.abs(g, out=tmp)
-                tmp += eps
-                np.maximum(exp_inf, tmp, out=exp_inf)
-                np.multiply(exp_avg, -clr, out=d)
-                d /= exp_inf
-                theta += d
-            p._version.value += 1
+            items.append((clr, [p._data, p._grad._data, state["exp_avg"]._data,
+                                state["exp_inf"]._data]))
+        effective_grad, lerp_ = self._effective_grad, self._lerp_
+
+        def kernel(clr, theta, g, exp_avg, exp_inf, d, tmp):
+            g = effective_grad(theta, g, d, maximize, weight_decay)
+            lerp_(exp_avg, g, 1 - beta1, tmp)
+            exp_inf *= beta2
+            np.abs(g, out=tmp)
+            tmp += eps
+            np.maximum(exp_inf, tmp, out=exp_inf)
+            np.multiply(exp_avg, -clr, out=d)
+            d /= exp_inf
+            theta += d
+
+        self._run_update(params, items, kernel, 2)

@@ -83,6 +83,7 @@ class NAdam(Optimizer):
         maximize = group.get("maximize", False)
         momentum_decay = group["momentum_decay"]
         decoupled = group.get("decoupled_weight_decay", False)
+        items = []
         for p in params:
             state = self.state[p]
             if len(state) == 0:
@@ -101,24 +102,30 @@ class NAdam(Optimizer):
             mu_product = float(mu_product_t)
             grad_coef = -lr * (1.0 - mu) / (1.0 - mu_product)
             avg_coef = (-lr * mu_next) / (1.0 - mu_product * mu_next)
-            decay = weight_decay != 0 and decoupled
-            states = [state["exp_avg"]._data, state["exp_avg_sq"]._data]
-            for theta, g, exp_avg, exp_avg_sq, d, tmp in self._blocks(p, states, 2):
-                if decay:
-                    theta *= 1 - lr * weight_decay
-                g = self._effective_grad(theta, g, d, maximize, 0 if decay else weight_decay)
-                self._lerp_(exp_avg, g, 1 - beta1, tmp)
-                exp_avg_sq *= beta2
-                np.multiply(g, 1 - beta2, out=tmp)
-                tmp *= g
-                exp_avg_sq += tmp
-                np.divide(exp_avg_sq, bias_correction2, out=tmp)
-                np.sqrt(tmp, out=tmp)
-                tmp += eps  # tmp: the denominator
-                np.multiply(g, grad_coef, out=d)
-                d /= tmp
-                theta += d
-                np.multiply(exp_avg, avg_coef, out=d)
-                d /= tmp
-                theta += d
-            p._version.value += 1
+            items.append(((bias_correction2, grad_coef, avg_coef),
+                          [p._data, p._grad._data, state["exp_avg"]._data,
+                           state["exp_avg_sq"]._data]))
+        decay = weight_decay != 0 and decoupled
+        effective_grad, lerp_ = self._effective_grad, self._lerp_
+
+        def kernel(h, theta, g, exp_avg, exp_avg_sq, d, tmp):
+            bias_correction2, grad_coef, avg_coef = h
+            if decay:
+                theta *= 1 - lr * weight_decay
+            g = effective_grad(theta, g, d, maximize, 0 if decay else weight_decay)
+            lerp_(exp_avg, g, 1 - beta1, tmp)
+            exp_avg_sq *= beta2
+            np.multiply(g, 1 - beta2, out=tmp)
+            tmp *= g
+            exp_avg_sq += tmp
+            np.divide(exp_avg_sq, bias_correction2, out=tmp)
+            np.sqrt(tmp, out=tmp)
+            tmp += eps  # tmp: the denominator
+            np.multiply(g, grad_coef, out=d)
+            d /= tmp
+            theta += d
+            np.multiply(exp_avg, avg_coef, out=d)
+            d /= tmp
+            theta += d
+
+        self._run_update(params, items, kernel, 2)

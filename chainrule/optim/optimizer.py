@@ -12,7 +12,7 @@ import copy
 import functools
 import warnings
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from itertools import chain
 from typing import Any
 
@@ -21,6 +21,8 @@ import numpy as np
 from .. import _dtypes
 from .._tensor import Tensor
 from ..autograd.grad_mode import enable_grad, no_grad
+from . import _fused
+from ._foreach import foreach
 
 __all__ = [
     "Optimizer",
@@ -38,9 +40,6 @@ class _RequiredParameter:
 
 
 required = _RequiredParameter()
-
-# Updates walk contiguous parameters in blocks of this many bytes (see ``Optimizer._blocks``).
-_BLOCK_BYTES = 128 * 1024
 
 _global_pre_hooks: OrderedDict = OrderedDict()
 _global_post_hooks: OrderedDict = OrderedDict()
@@ -212,7 +211,6 @@ class Optimizer:
         self._optimizer_state_dict_post_hooks: OrderedDict = OrderedDict()
         self._optimizer_load_state_dict_pre_hooks: OrderedDict = OrderedDict()
         self._optimizer_load_state_dict_post_hooks: OrderedDict = OrderedDict()
-        self._scratch: dict = {}
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of "
                             f"Tensors or dicts, but got {_typename(params)}")
@@ -240,7 +238,6 @@ class Optimizer:
                      "_optimizer_load_state_dict_pre_hooks",
                      "_optimizer_load_state_dict_post_hooks"):
             self.__dict__.setdefault(name, OrderedDict())
-        self.__dict__.setdefault("_scratch", {})
 
     def __repr__(self) -> str:
         text = self.__class__.__name__ + " ("
@@ -368,43 +365,22 @@ class Optimizer:
         raise NotImplementedError(f"{type(self).__name__} does not implement an update rule")
 
     # ---- helpers for subclasses --------------------------------------------------------------
-    def _scratch_rows(self, dtype, count: int, size: int) -> np.ndarray:
-        """A ``(count, >= size)`` scratch array of ``dtype``, kept and reused across parameters
-        and steps so that an update allocates nothing (it holds no state between calls)."""
-        flat = self._scratch.get(dtype)
-        if flat is None or flat.shape[0] < count or flat.shape[1] < size:
-            rows = count if flat is None else max(count, flat.shape[0])
-            cols = size if flat is None else max(size, flat.shape[1])
-            flat = self._scratch[dtype] = np.empty((rows, cols), dtype=dtype)
-        return flat
+    @staticmethod
+    def _run_update(params: list[Tensor], items: list, kernel, n_scratch: int,
+                    fused=None) -> None:
+        """Run an update over all of ``params`` at once, then count the in-place change.
 
-    def _blocks(self, p: Tensor, states: list[np.ndarray], count: int) -> Iterator[tuple]:
-        """Yield ``(param, grad, *states, *scratch)`` arrays block by block.
-
-        When all the arrays are C-contiguous they are walked as flat views in blocks of
-        ``_BLOCK_BYTES``, so the dozen passes of an update run over data held in the CPU's L2
-        cache instead of streaming each whole tensor from memory a dozen times: Adam on 40 M
-        weights (more than the last-level cache holds) took 155 ms instead of 208 ms; when all
-        the state fits in the last-level cache the two are equal. Otherwise the whole arrays are
-        yielded once. ``count`` scratch arrays of the block's shape come last.
+        ``items`` and ``kernel`` are ``foreach``'s (``(h, [param, grad, *states])`` per
+        parameter; ``kernel(h, theta, g, *states, *scratch)`` updates one stretch in place with
+        ``n_scratch`` scratch arrays). ``fused(h, arrays)``, when given, is the equivalent
+        Numba update (``_fused``), used instead where it is available for these arrays.
         """
-        data = p._data
-        arrays = [data, p._grad._data, *states]
-        n = data.size
-        if all(a.flags.c_contiguous for a in arrays):
-            block = max(1, _BLOCK_BYTES // data.itemsize)
-            scratch = self._scratch_rows(data.dtype, count, min(n, block))
-            flats = [a.reshape(-1) for a in arrays]
-            if n <= block:
-                yield (*flats, *(row[:n] for row in scratch[:count]))
-                return
-            for start in range(0, n, block):
-                stop = min(start + block, n)
-                yield (*(f[start:stop] for f in flats),
-                       *(row[:stop - start] for row in scratch[:count]))
+        if fused is not None and _fused.available([arrays for _, arrays in items]):
+            _fused.run(items, fused)
         else:
-            scratch = self._scratch_rows(data.dtype, count, n)
-            yield (*arrays, *(row[:n].reshape(data.shape) for row in scratch[:count]))
+            foreach(items, kernel, n_scratch)
+        for p in params:
+            p._version.value += 1
 
     @staticmethod
     def _zeros_like(p: Tensor) -> Tensor:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 
 from . import _fused
-from ._foreach import foreach
 from .optimizer import (
     Optimizer,
     _check,
@@ -124,10 +123,6 @@ class RMSprop(Optimizer):
                 tmp *= lr
                 np.subtract(theta, tmp, out=theta)
 
-        if momentum == 0 and not centered and _fused.available([a for _, a in items]):
-            _fused.run(items, lambda h, arrays: _fused.rmsprop(
-                arrays, alpha, lr, eps, weight_decay, maximize))
-        else:
-            foreach(items, kernel, 2)
-        for p in params:
-            p._version.value += 1
+        fused = None if momentum or centered else lambda h, arrays: _fused.rmsprop(
+            arrays, alpha, lr, eps, weight_decay, maximize)
+        self._run_update(params, items, kernel, 2, fused)

@@ -6,7 +6,6 @@ import numpy as np
 
 from .._tensor import Tensor
 from . import _fused
-from ._foreach import foreach
 from .optimizer import Optimizer, _check, _check_flags, _check_lr, _scalar, required
 
 __all__ = ["SGD"]
@@ -109,10 +108,5 @@ class SGD(Optimizer):
             np.multiply(g, lr, out=tmp)
             np.subtract(theta, tmp, out=theta)
 
-        if _fused.available([a for _, a in items]):
-            _fused.run(items, lambda first, arrays: _fused.sgd(
-                arrays, lr, momentum, dampening, weight_decay, nesterov, maximize, first))
-        else:
-            foreach(items, kernel, 2)
-        for p in params:
-            p._version.value += 1
+        self._run_update(params, items, kernel, 2, lambda first, arrays: _fused.sgd(
+            arrays, lr, momentum, dampening, weight_decay, nesterov, maximize, first))
