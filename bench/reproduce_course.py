@@ -10,7 +10,11 @@ Prints each model's test accuracy and wall time, then a Markdown snippet for
 ``bench/RESULTS.md``. The data comes from ``chainrule.datasets.load_mnist`` (set
 ``CHAINRULE_DATA_MIRROR`` to work offline). Exit status 1 if a target is missed.
 
-Run: ``python bench/reproduce_course.py [--model mlp|convnet|both] [--seeds 0,1,2]``
+``--framework keras`` runs the identical recipe through Keras 3 itself (installed separately,
+any backend), on the same data, as a reference for what the recipe gives on this machine.
+
+Run: ``python bench/reproduce_course.py [--model mlp|convnet|both] [--seeds 0,1,2]
+[--framework chainrule|keras]``
 """
 
 from __future__ import annotations
@@ -44,9 +48,17 @@ def _data(kind: str):
     return (x_train[..., None], y_train), (x_test[..., None], y_test)
 
 
-def _model(kind: str):
-    from chainrule import keras
-    from chainrule.keras import layers
+def _keras(framework: str):
+    """The Keras module the recipe runs through: ``chainrule.keras`` or Keras 3 itself."""
+    if framework == "keras":
+        import keras
+    else:
+        from chainrule import keras
+    return keras
+
+
+def _model(kind: str, keras):
+    layers = keras.layers
 
     if kind == "mlp":
         model = keras.Sequential([keras.Input(shape=(784,)),
@@ -69,15 +81,14 @@ def _model(kind: str):
     return model
 
 
-def run(kind: str, seed: int, epochs: int | None = None) -> dict:
+def run(kind: str, seed: int, epochs: int | None = None, framework: str = "chainrule") -> dict:
     """Train and test one of the course's models; returns accuracy and timings."""
-    from chainrule import keras
-
+    keras = _keras(framework)
     spec = COURSE[kind]
     epochs = epochs or spec["epochs"]
     keras.utils.set_random_seed(seed)
     (x_train, y_train), (x_test, y_test) = _data(kind)
-    model = _model(kind)
+    model = _model(kind, keras)
     start = time.perf_counter()
     model.fit(x_train, y_train, epochs=epochs, batch_size=spec["batch"],
               validation_split=spec["val"], verbose=2)
@@ -85,16 +96,21 @@ def run(kind: str, seed: int, epochs: int | None = None) -> dict:
     t0 = time.perf_counter()
     loss, acc = model.evaluate(x_test, y_test, verbose=0)
     eval_s = time.perf_counter() - t0
-    print(f"{kind} (seed {seed}): test loss {loss:.4f}, test accuracy {acc:.4f} (course "
-          f"{spec['course']:.4f}, target >= {spec['target']:.3f}); training {train_s:.1f}s, "
-          f"test {eval_s:.1f}s", flush=True)
-    return {"kind": kind, "seed": seed, "epochs": epochs, "loss": float(loss), "acc": float(acc),
-            "train_s": train_s, "eval_s": eval_s}
+    print(f"{kind} ({framework}, seed {seed}): test loss {loss:.4f}, test accuracy {acc:.4f} "
+          f"(course {spec['course']:.4f}, target >= {spec['target']:.3f}); training "
+          f"{train_s:.1f}s, test {eval_s:.1f}s", flush=True)
+    return {"kind": kind, "framework": framework, "seed": seed, "epochs": epochs,
+            "loss": float(loss), "acc": float(acc), "train_s": train_s, "eval_s": eval_s}
 
 
-def _machine() -> str:
-    import chainrule
+def _machine(framework: str) -> str:
+    if framework == "keras":
+        keras = _keras(framework)
+        version = f"Keras {keras.__version__} ({keras.backend.backend()} backend)"
+    else:
+        import chainrule
 
+        version = f"chainrule {chainrule.__version__}"
     try:
         cfg = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
         blas = f"{cfg.get('name')} {cfg.get('version', '')}".strip()
@@ -103,8 +119,7 @@ def _machine() -> str:
     threads = os.environ.get("OMP_NUM_THREADS") or os.environ.get("OPENBLAS_NUM_THREADS")
     return (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
             f"{f' (BLAS threads {threads})' if threads else ''}; Python "
-            f"{platform.python_version()}, NumPy {np.__version__} ({blas}), chainrule "
-            f"{chainrule.__version__}")
+            f"{platform.python_version()}, NumPy {np.__version__} ({blas}), {version}")
 
 
 def markdown(results: list[dict]) -> str:
@@ -127,7 +142,7 @@ def markdown(results: list[dict]) -> str:
                      f"{100 * s['course']:.2f}% | >= {100 * s['target']:.1f}% ({ok}) | "
                      f"{np.mean([r['train_s'] for r in rs]):.0f} s | "
                      f"{np.mean([r['eval_s'] for r in rs]):.1f} s |")
-    lines += ["", f"Times are per run (mean). Machine: {_machine()}."]
+    lines += ["", f"Times are per run (mean). Machine: {_machine(results[0]['framework'])}."]
     return "\n".join(lines)
 
 
@@ -140,10 +155,13 @@ def main(argv=None) -> int:
                         "target (default: 0)")
     parser.add_argument("--epochs", type=int, default=None,
                         help="override the course's epochs (the target then is indicative)")
+    parser.add_argument("--framework", choices=["chainrule", "keras"], default="chainrule",
+                        help="run the recipe through chainrule.keras (default) or Keras 3 "
+                        "itself, for reference")
     args = parser.parse_args(argv)
     seeds = [int(t) for t in args.seeds.split(",") if t.strip()]
     kinds = ["mlp", "convnet"] if args.model == "both" else [args.model]
-    results = [run(k, seed, args.epochs) for k in kinds for seed in seeds]
+    results = [run(k, seed, args.epochs, args.framework) for k in kinds for seed in seeds]
     print()
     print(markdown(results))
     means = {k: np.mean([r["acc"] for r in results if r["kind"] == k]) for k in kinds}

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import chainrule as torch
+from chainrule import _jit
 from chainrule.optim import _foreach, _fused
 
 RTOL, ATOL = 2e-6, 1e-6
@@ -230,14 +231,14 @@ CONFIGS = [
 def update_path(request, monkeypatch):
     """Force one of the optimizers' update paths."""
     if request.param.startswith("fused"):
-        if _fused._load() is None:
+        if _jit.load() is None:
             pytest.skip("Numba is not installed: no fused kernels")
         monkeypatch.setattr(_fused, "MIN_ELEMENTS", 0)
         monkeypatch.setattr(_fused.available, "__defaults__", (0,))
         # the (40, 60) parameter gets the parallel kernel, the two others share 2 threads
         monkeypatch.setattr(_fused, "PAR_ELEMENTS", 150)
     else:
-        monkeypatch.setattr(_fused, "_numba", False)
+        monkeypatch.setattr(_jit, "_numba", False)
         monkeypatch.setattr(_foreach, "_PAR_MIN", 1 if "2" in request.param else 1 << 60)
         monkeypatch.setattr(_foreach, "_PAR_BLOCK", 1000)
         monkeypatch.setattr(_foreach, "_BLOCK", 777)

@@ -4,7 +4,8 @@ The kernels loop over the ``prod(kernel)`` window offsets, each a strided slice 
 input, instead of materialising windows: max pooling keeps a running maximum and the offset
 (``argmax``) that produced it, average pooling a running sum. Backward passes scatter through
 the same slices. Each pooling primitive has an adjoint primitive (the scatter for the gather and
-the other way round), so second derivatives work too.
+the other way round), so second derivatives work too. 2-D max pooling and its scatter run as
+compiled kernels when Numba is installed (``pooling_fused``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from .._tensor import Tensor
 from ..autograd.function import Function
 from ._util import check_tensor
 from .._parallel import split_rows
+from . import pooling_fused
 from .conv_util import crop, ntuple, offsets, pad_array, prod, window_slices
 
 __all__ = [
@@ -75,6 +77,8 @@ def max_pool_arrays(x: np.ndarray, geom: PoolGeometry, with_arg: bool = True):
     """Running max over the window offsets; returns ``(out, argmax_offset)`` (the offsets only
     ``with_arg``: inference needs just the maxima). Slices of the batch run on threads."""
     kernel, out = geom[0], geom[5]
+    if pooling_fused.applies(x, len(kernel)):
+        return pooling_fused.max_pool2d(x, geom, _arg_dtype(prod(kernel)))
     lead = x.shape[:x.ndim - len(kernel)]
     best = np.empty(lead + out, dtype=x.dtype)
     arg = np.empty(lead + out, dtype=_arg_dtype(prod(kernel))) if with_arg else None
@@ -125,6 +129,8 @@ def scatter_arrays(g: np.ndarray, arg: np.ndarray, geom: PoolGeometry,
     """Route each output gradient to the window element ``arg`` selected (adds on overlap).
     Slices of the batch run on threads."""
     kernel, lo, hi = geom[0], geom[2], geom[3]
+    if pooling_fused.applies(g, len(kernel)):
+        return pooling_fused.scatter2d(g, arg, geom, in_sp)
     lead = g.shape[:g.ndim - len(kernel)]
     padded = tuple(s + a + b for s, a, b in zip(in_sp, lo, hi))
     gx = np.empty(lead + padded, dtype=g.dtype)

@@ -7,18 +7,17 @@ parameter, gradient and state once, does the whole update in registers and write
 once, on ``get_num_threads()`` threads. On 2 cores: Adam over 10 M weights 25-37 ms -> ~13 ms.
 
 It is used only where it gives the same results (to float32 rounding) as the NumPy path:
-Numba importable (``pip install numba``) and not disabled (``CHAINRULE_FUSED=0``); float32 or
-float64 C-contiguous arrays; a group of at least ``MIN_ELEMENTS`` elements (the first call
+Numba importable and not disabled (see ``chainrule._jit``); float32 or float64 C-contiguous
+arrays; a group of at least ``MIN_ELEMENTS`` elements (the first call
 compiles the kernel, about a second, cached on disk by Numba). Everything else takes the NumPy
 path, which stays the reference and is tested against this one.
 """
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
+from .. import _jit
 from .._parallel import get_num_threads, thread_pool
 
 __all__ = ["available", "run", "rmsprop", "adam", "sgd"]
@@ -26,33 +25,10 @@ __all__ = ["available", "run", "rmsprop", "adam", "sgd"]
 MIN_ELEMENTS = 256 * 1024
 PAR_ELEMENTS = 1024 * 1024  # one array at least this large: its kernel runs on all threads
 
-_numba = None
-_kernels: dict = {}
-
-
-def _load():
-    """Import Numba once; None when it is absent or disabled."""
-    global _numba
-    if _numba is None:
-        if os.environ.get("CHAINRULE_FUSED", "1") == "0":
-            _numba = False
-        else:
-            try:
-                import numba
-
-                if "NUMBA_THREADING_LAYER" not in os.environ:
-                    # numba's own pool waits on a condition variable when idle; an OpenMP pool
-                    # spins after each kernel and takes the core the next BLAS call wants
-                    numba.config.THREADING_LAYER = "workqueue"
-                _numba = numba
-            except ImportError:
-                _numba = False
-    return _numba or None
-
 
 def available(arrays_per_item: list, min_elements: int = MIN_ELEMENTS) -> bool:
     """Whether the fused path applies to these items' arrays (see the module notes)."""
-    if _load() is None:
+    if _jit.load() is None:
         return False
     total = 0
     dtype = None
@@ -106,82 +82,65 @@ def _call_all(items: list, call) -> None:
         call(h, arrays)
 
 
-def _threads() -> None:
-    numba = _numba
-    n = max(1, min(get_num_threads(), numba.config.NUMBA_NUM_THREADS))
-    if numba.get_num_threads() != n:
-        numba.set_num_threads(n)
+def _rmsprop(prange):
+    def rmsprop_kernel(theta, g, sq, alpha, one_minus_alpha, lr, eps, wd, sign):
+        for i in prange(theta.shape[0]):
+            gi = g[i] * sign
+            if wd != 0:
+                gi = gi + theta[i] * wd
+            s = sq[i] * alpha + gi * one_minus_alpha * gi
+            sq[i] = s
+            theta[i] = theta[i] - gi / (np.sqrt(s) + eps) * lr
+    return rmsprop_kernel
 
 
-def _compile(name: str, size: int):
-    """The kernel ``name``: its parallel build for arrays of ``PAR_ELEMENTS`` or more when
-    several threads are allowed, else its serial build (waking the pool costs more)."""
+def _adam(prange):
+    def adam_kernel(theta, g, m, v, one_minus_b1, b2, one_minus_b2, inv_denom, eps_scaled,
+                    wd, decay, sign):
+        for i in prange(theta.shape[0]):
+            t = theta[i]
+            if decay != 1:
+                t = t * decay
+            gi = g[i] * sign
+            if wd != 0:
+                gi = gi + t * wd
+            mi = m[i]
+            mi = mi + (gi - mi) * one_minus_b1
+            vi = v[i] * b2 + gi * one_minus_b2 * gi
+            m[i] = mi
+            v[i] = vi
+            theta[i] = t - mi / (np.sqrt(vi) * inv_denom + eps_scaled)
+    return adam_kernel
+
+
+def _sgd(prange):
+    def sgd_kernel(theta, g, buf, momentum, dampening, lr, wd, sign, first, nesterov, use_buf):
+        for i in prange(theta.shape[0]):
+            gi = g[i] * sign
+            if wd != 0:
+                gi = gi + theta[i] * wd
+            if use_buf:
+                if first:
+                    b = gi
+                else:
+                    b = buf[i] * momentum + gi * dampening
+                buf[i] = b
+                gi = gi + b * momentum if nesterov else b
+            theta[i] = theta[i] - gi * lr
+    return sgd_kernel
+
+
+def _compile(builder, size: int):
+    """The kernel of ``builder``: its parallel build for arrays of ``PAR_ELEMENTS`` or more
+    when several threads are allowed, else its serial build (waking the pool costs more)."""
     parallel = size >= PAR_ELEMENTS and get_num_threads() > 1
-    kernel = _kernels.get((name, parallel))
-    if kernel is not None:
-        if parallel:
-            _threads()
-        return kernel
-    njit = _numba.njit
-    prange = _numba.prange if parallel else range
-    opts = {"parallel": parallel, "cache": True, "error_model": "numpy", "nogil": True}
-
-    if name == "rmsprop":
-        def rmsprop_kernel(theta, g, sq, alpha, one_minus_alpha, lr, eps, wd, sign):
-            for i in prange(theta.shape[0]):
-                gi = g[i] * sign
-                if wd != 0:
-                    gi = gi + theta[i] * wd
-                s = sq[i] * alpha + gi * one_minus_alpha * gi
-                sq[i] = s
-                theta[i] = theta[i] - gi / (np.sqrt(s) + eps) * lr
-
-        kernel = njit(**opts)(rmsprop_kernel)
-    elif name == "adam":
-        def adam_kernel(theta, g, m, v, one_minus_b1, b2, one_minus_b2, inv_denom, eps_scaled,
-                        wd, decay, sign):
-            for i in prange(theta.shape[0]):
-                t = theta[i]
-                if decay != 1:
-                    t = t * decay
-                gi = g[i] * sign
-                if wd != 0:
-                    gi = gi + t * wd
-                mi = m[i]
-                mi = mi + (gi - mi) * one_minus_b1
-                vi = v[i] * b2 + gi * one_minus_b2 * gi
-                m[i] = mi
-                v[i] = vi
-                theta[i] = t - mi / (np.sqrt(vi) * inv_denom + eps_scaled)
-
-        kernel = njit(**opts)(adam_kernel)
-    else:
-        def sgd_kernel(theta, g, buf, momentum, dampening, lr, wd, sign, first, nesterov,
-                       use_buf):
-            for i in prange(theta.shape[0]):
-                gi = g[i] * sign
-                if wd != 0:
-                    gi = gi + theta[i] * wd
-                if use_buf:
-                    if first:
-                        b = gi
-                    else:
-                        b = buf[i] * momentum + gi * dampening
-                    buf[i] = b
-                    gi = gi + b * momentum if nesterov else b
-                theta[i] = theta[i] - gi * lr
-
-        kernel = njit(**opts)(sgd_kernel)
-    _kernels[(name, parallel)] = kernel
-    if parallel:
-        _threads()
-    return kernel
+    return _jit.kernel(builder.__name__, parallel, builder)
 
 
 def rmsprop(arrays: list, alpha: float, lr: float, eps: float, weight_decay: float,
             maximize: bool) -> None:
     """Plain RMSprop (no momentum, not centered) on ``[theta, g, square_avg]`` in place."""
-    kernel = _compile("rmsprop", arrays[0].size)
+    kernel = _compile(_rmsprop, arrays[0].size)
     t = arrays[0].dtype.type
     theta, g, sq = (a.reshape(-1) for a in arrays)
     kernel(theta, g, sq, t(alpha), t(1 - alpha), t(lr), t(eps), t(weight_decay),
@@ -192,7 +151,7 @@ def adam(arrays: list, beta1: float, beta2: float, step_size: float, bc2_sqrt: f
          eps: float, weight_decay: float, decay: float, maximize: bool) -> None:
     """Adam (no AMSGrad) on ``[theta, g, exp_avg, exp_avg_sq]`` in place; ``decay`` is the
     decoupled (AdamW) factor ``1 - lr * weight_decay`` or 1, ``weight_decay`` the L2 one."""
-    kernel = _compile("adam", arrays[0].size)
+    kernel = _compile(_adam, arrays[0].size)
     t = arrays[0].dtype.type
     theta, g, m, v = (a.reshape(-1) for a in arrays)
     if step_size == 0:  # lr 0: the moments move, the weights stay (m / inf = 0)
@@ -206,7 +165,7 @@ def adam(arrays: list, beta1: float, beta2: float, step_size: float, bc2_sqrt: f
 def sgd(arrays: list, lr: float, momentum: float, dampening: float, weight_decay: float,
         nesterov: bool, maximize: bool, first: bool) -> None:
     """SGD (optionally with momentum / Nesterov) on ``[theta, g(, momentum_buffer)]``."""
-    kernel = _compile("sgd", arrays[0].size)
+    kernel = _compile(_sgd, arrays[0].size)
     t = arrays[0].dtype.type
     theta, g = arrays[0].reshape(-1), arrays[1].reshape(-1)
     use_buf = len(arrays) > 2

@@ -1,11 +1,12 @@
 """The convolution, pooling and ReLU fast paths give the results of the general ones.
 
 * convolution: the channel-major layout (one large GEMM per chunk) against the sample-major
-  one (a GEMM per sample) and against a textbook float64 formula, over strides, padding,
-  dilation, groups, 1-3 spatial dims, odd sizes, several chunks and non-contiguous inputs,
-  first and second derivatives included;
-* max pooling: the threaded kernels and the tiling scatter against a textbook formula (the
-  first maximum of each window in row-major order wins, as in PyTorch), ties included;
+  one (a GEMM per sample), each with NumPy's col2im and the compiled one, and against a
+  textbook float64 formula, over strides, padding, dilation, groups, 1-3 spatial dims, odd
+  sizes, several chunks and non-contiguous inputs, first and second derivatives included;
+* max pooling: the NumPy kernels (threaded or not, with the tiling scatter) and the compiled
+  Numba ones (serial or parallel) against a textbook formula (the first maximum of each
+  window in row-major order wins, as in PyTorch), ties, NaN and -inf included;
 * ReLU: the threaded forward and gradient against ``np.maximum`` and ``g * (y > 0)``.
 """
 
@@ -18,9 +19,10 @@ import pytest
 
 import chainrule as torch
 from chainrule.autograd import gradcheck, gradgradcheck
-from chainrule import _parallel
+from chainrule import _jit, _parallel
 from chainrule.ops import conv
 from chainrule.ops import pooling as P
+from chainrule.ops import pooling_fused
 
 F = torch.nn.functional
 
@@ -35,9 +37,20 @@ def threaded(monkeypatch):
     torch.set_num_threads(old)
 
 
+LAYOUTS = ["sample", "channel", "sample-compiled", "channel-compiled"]
+
+
 def _layout(monkeypatch, layout: str) -> None:
-    """Force the GEMM layout, and small chunks so that a batch takes several."""
-    monkeypatch.setattr(conv, "_CHANNEL_MAJOR_DEPTH", 1 if layout == "channel" else 10 ** 9)
+    """Force the GEMM layout, NumPy's col2im or the compiled one (``-compiled``), and small
+    chunks so that a batch takes several."""
+    if layout.endswith("compiled"):
+        monkeypatch.setattr(_jit, "_numba", None)  # loaded afresh after a NumPy layout
+        if _jit.load() is None:
+            pytest.skip("Numba is not installed: no compiled col2im")
+    else:
+        monkeypatch.setattr(_jit, "_numba", False)
+    monkeypatch.setattr(conv, "_CHANNEL_MAJOR_DEPTH",
+                        1 if layout.startswith("channel") else 10 ** 9)
     monkeypatch.setattr(conv, "_CHUNK_BYTES", 1000)
     monkeypatch.setattr(conv, "_CHANNEL_MAJOR_BYTES", 1000)
 
@@ -75,7 +88,7 @@ CONV_CASES = [  # (nd, n, c, o, spatial, kernel, stride, padding, dilation, grou
 
 
 @pytest.mark.parametrize("case", CONV_CASES)
-@pytest.mark.parametrize("layout", ["sample", "channel"])
+@pytest.mark.parametrize("layout", LAYOUTS)
 def test_conv_layouts_match_reference(monkeypatch, case, layout):
     nd, n, c, o, spatial, kernel, stride, padding, dilation, groups = case
     _layout(monkeypatch, layout)
@@ -114,17 +127,19 @@ def test_conv_layouts_agree_on_gradients(monkeypatch, case):
     wa = rng.standard_normal((o, c // groups) + kernel).astype(np.float32)
     ba = rng.standard_normal(o).astype(np.float32)
     results = []
-    for layout in ("sample", "channel"):
+    layouts = LAYOUTS if _jit.load() is not None else LAYOUTS[:2]
+    for layout in layouts:
         _layout(monkeypatch, layout)
         x, w, b = (torch.tensor(a, requires_grad=True) for a in (xa, wa, ba))
         y = getattr(F, f"conv{nd}d")(x, w, b, stride, padding, dilation, groups)
         (y * y).sum().backward()
         results.append([t.numpy() for t in (y.detach(), x.grad, w.grad, b.grad)])
-    for fast, slow in zip(*results):
-        np.testing.assert_allclose(fast, slow, rtol=1e-5, atol=1e-4)
+    for other in results[1:]:
+        for fast, slow in zip(other, results[0]):
+            np.testing.assert_allclose(fast, slow, rtol=1e-5, atol=1e-4)
 
 
-@pytest.mark.parametrize("layout", ["sample", "channel"])
+@pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("transposed", [False, True])
 def test_conv_layouts_gradcheck(monkeypatch, layout, transposed):
     _layout(monkeypatch, layout)
@@ -183,12 +198,22 @@ POOL_CASES = [  # (shape, kernel, stride, padding, dilation)
 ]
 
 
-@pytest.mark.parametrize("case", POOL_CASES)
-@pytest.mark.parametrize("threads", [False, True])
-def test_max_pool_matches_reference_with_ties(request, case, threads):
-    shape, kernel, stride, padding, dilation = case
-    if threads:
+@pytest.fixture(params=["numpy", "numpy-threaded", "compiled", "compiled-parallel"])
+def pool_path(request, monkeypatch):
+    """Force one of max pooling's paths: NumPy or compiled, on one thread or two."""
+    if request.param.startswith("compiled"):
+        if _jit.load() is None:
+            pytest.skip("Numba is not installed: no compiled pooling")
+    else:
+        monkeypatch.setattr(_jit, "_numba", False)
+    if request.param.endswith(("threaded", "parallel")):
         request.getfixturevalue("threaded")
+    return request.param
+
+
+@pytest.mark.parametrize("case", POOL_CASES)
+def test_max_pool_matches_reference_with_ties(pool_path, case):
+    shape, kernel, stride, padding, dilation = case
     rng = np.random.default_rng(len(shape) + sum(kernel))
     # few distinct values, half of them the ReLU's zeros: most windows hold ties
     xa = np.maximum(rng.integers(-3, 3, shape), 0).astype(np.float32)
@@ -209,7 +234,7 @@ def test_max_pool_matches_reference_with_ties(request, case, threads):
     np.testing.assert_allclose(x.grad.numpy(), expected.reshape(xa.shape), rtol=1e-6)
 
 
-def test_max_pool_threads_keep_nan_rule(threaded):
+def test_max_pool_paths_keep_nan_rule(pool_path):
     rng = np.random.default_rng(7)
     xa = rng.standard_normal((4, 2, 6, 6)).astype(np.float32)
     xa[0, 0, 1, 1] = xa[3, 1, 4, 5] = np.nan
@@ -223,7 +248,7 @@ def test_max_pool_threads_keep_nan_rule(threaded):
 
 
 @pytest.mark.parametrize("case", [POOL_CASES[1], POOL_CASES[3]])
-def test_max_pool_gradgradcheck_threaded(threaded, case):
+def test_max_pool_gradgradcheck(pool_path, case):
     shape, kernel, stride, padding, dilation = case
     x = torch.tensor(np.random.default_rng(5).permutation(int(np.prod(shape))).reshape(shape)
                      / 7.0, requires_grad=True)  # distinct values: differentiable
@@ -232,6 +257,32 @@ def test_max_pool_gradgradcheck_threaded(threaded, case):
         return F.max_pool2d(x, kernel, stride, padding, dilation)
     assert gradcheck(fn, (x,))
     assert gradgradcheck(fn, (x,))
+
+
+@pytest.mark.parametrize("kernel, stride, padding, dilation", [
+    ((2, 2), (2, 2), (0, 0), (1, 1)), ((3, 3), (1, 1), (1, 1), (1, 1)),
+    ((2, 3), (3, 2), (1, 1), (2, 1)), ((3, 2), (2, 3), (1, 0), (1, 2))])
+def test_compiled_max_pool_equals_numpy_path(monkeypatch, kernel, stride, padding, dilation):
+    """NaN (the last one wins), -inf next to -inf padding, and ties give the same maxima,
+    offsets and gradient on both paths."""
+    if _jit.load() is None:
+        pytest.skip("Numba is not installed: no compiled pooling")
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((2, 3, 9, 8))
+    x[0, 0, 2, 2] = x[1, 1, 3, 3] = x[1, 1, 3, 4] = np.nan
+    x[0, 1, :3, :3] = -np.inf
+    x[1, 2, 4:7, 4:7] = 1.0
+    out = tuple((s + 2 * p - d * (k - 1) - 1) // st + 1 for s, k, st, p, d in
+                zip(x.shape[2:], kernel, stride, padding, dilation))
+    geom = P.PoolGeometry(kernel, stride, padding, padding, dilation, out)
+    best, arg = pooling_fused.max_pool2d(x, geom, np.uint8)
+    g = rng.standard_normal(best.shape)
+    gx = pooling_fused.scatter2d(g, arg, geom, x.shape[2:])
+    monkeypatch.setattr(_jit, "_numba", False)
+    ref_best, ref_arg = P.max_pool_arrays(x, geom)
+    np.testing.assert_array_equal(best, ref_best)
+    np.testing.assert_array_equal(arg, ref_arg)
+    np.testing.assert_allclose(gx, P.scatter_arrays(g, ref_arg, geom, x.shape[2:]), rtol=1e-12)
 
 
 # ---- ReLU ----------------------------------------------------------------------------------

