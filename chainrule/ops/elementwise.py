@@ -10,6 +10,7 @@ import numpy as np
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import GRAD_ENABLED
+from . import elementwise_fused
 from ._inplace import inplace
 from .._parallel import split_rows
 from ._util import bind, check_tensor, to_float_tensor, write_out
@@ -133,8 +134,11 @@ def _relu_mask_mul(y: np.ndarray, g: np.ndarray, out: np.ndarray) -> None:
 def _relu_grad(x, y, g):
     if GRAD_ENABLED[0]:
         return g * (y > 0)
-    # plain backward, on raw arrays; same-shape contiguous ones split between threads
+    # plain backward, on raw arrays: compiled, or same-shape contiguous ones split between
+    # threads
     gd, yd = g._data, y._data
+    if elementwise_fused.applies(yd, gd):
+        return Tensor._make(elementwise_fused.relu_grad(yd, gd))
     out = np.empty(np.broadcast_shapes(gd.shape, yd.shape), np.result_type(gd, yd))
     if gd.shape == yd.shape == out.shape and gd.flags.c_contiguous and yd.flags.c_contiguous:
         gf, yf, of = gd.reshape(-1), yd.reshape(-1), out.reshape(-1)

@@ -28,42 +28,62 @@ def applies(x: np.ndarray, nd: int) -> bool:
         _jit.load() is not None
 
 
-def _max_pool_builder(prange):
-    def max_pool_kernel(x, best, arg, kh, kw, sh, sw, ph, pw, dh, dw):
+def _max_pool_source(prange, kh: int, kw: int):
+    """The forward kernel for ``kh x kw`` windows (compile-time constants: Numba unrolls the
+    window loops). Windows inside the input take the fast loop, which only notes whether it
+    met a NaN; rows with a NaN, and windows that reach into the padding, take the checked
+    loop, which applies the NaN rule and treats the padding as ``-inf``."""
+    def max_pool_kernel(x, best, arg, sh, sw, ph, pw, dh, dw):
         rows, height, width = x.shape
         oh, ow = best.shape[1], best.shape[2]
         for r in prange(rows):
-            for i in range(oh):
-                for j in range(ow):
-                    top, left = i * sh - ph, j * sw - pw
-                    b = -np.inf
-                    k_best = 0
-                    for a in range(kh):
-                        h = top + a * dh
-                        for q in range(kw):
-                            w = left + q * dw
-                            if 0 <= h < height and 0 <= w < width:
-                                v = x[r, h, w]
-                            else:
-                                v = -np.inf
-                            k = a * kw + q
-                            # a NaN, once in, stays: nothing compares greater than it
-                            if k == 0 or v > b or v != v:
-                                b = v
-                                k_best = k
-                    best[r, i, j] = b
-                    arg[r, i, j] = k_best
+            checked = False
+            for _attempt in range(2):  # the fast pass, then the checked one if needed
+                nan = False
+                for i in range(oh):
+                    top = i * sh - ph
+                    for j in range(ow):
+                        left = j * sw - pw
+                        if not checked and top >= 0 and left >= 0 and \
+                                top + (kh - 1) * dh < height and left + (kw - 1) * dw < width:
+                            b = x[r, top, left]
+                            k_best = 0
+                            for a in range(kh):
+                                for q in range(kw):
+                                    v = x[r, top + a * dh, left + q * dw]
+                                    nan |= v != v
+                                    if v > b:
+                                        b = v
+                                        k_best = a * kw + q
+                        else:
+                            b = -np.inf
+                            k_best = 0
+                            for a in range(kh):
+                                h = top + a * dh
+                                for q in range(kw):
+                                    w = left + q * dw
+                                    v = x[r, h, w] if 0 <= h < height and 0 <= w < width \
+                                        else -np.inf
+                                    # the first element, a greater one, or a NaN (which then
+                                    # stays: nothing compares greater than it)
+                                    if (a == 0 and q == 0) or v > b or v != v:
+                                        b = v
+                                        k_best = a * kw + q
+                        best[r, i, j] = b
+                        arg[r, i, j] = k_best
+                if not nan:
+                    break
+                checked = True
     return max_pool_kernel
 
 
-def _scatter_builder(prange):
-    def scatter_kernel(g, arg, gx, kw, sh, sw, ph, pw, dh, dw):
+def _scatter_source(prange, kw: int):
+    """The backward kernel for windows ``kw`` wide (a compile-time constant)."""
+    def scatter_kernel(g, arg, gx, sh, sw, ph, pw, dh, dw):
         rows, height, width = gx.shape
         oh, ow = g.shape[1], g.shape[2]
         for r in prange(rows):
-            for h in range(height):
-                for w in range(width):
-                    gx[r, h, w] = 0
+            gx[r] = 0
             for i in range(oh):
                 for j in range(ow):
                     k = arg[r, i, j]
@@ -92,9 +112,11 @@ def max_pool2d(x: np.ndarray, geom, arg_dtype) -> tuple:
     lead = x.shape[:-2]
     best = np.empty(lead + tuple(out), dtype=x.dtype)
     arg = np.empty(best.shape, dtype=arg_dtype)
-    run = _kernel("max_pool2d", _max_pool_builder, x.size)
+    kh, kw = kernel
+    run = _kernel(f"max_pool2d_{kh}x{kw}", lambda prange: _max_pool_source(prange, kh, kw),
+                  x.size)
     run(_rows(x), best.reshape((-1,) + best.shape[-2:]), arg.reshape((-1,) + arg.shape[-2:]),
-        *kernel, *stride, *lo, *dilation)
+        *stride, *lo, *dilation)
     return best, arg
 
 
@@ -102,7 +124,8 @@ def scatter2d(g: np.ndarray, arg: np.ndarray, geom, in_sp: tuple) -> np.ndarray:
     """The input gradient of 2-D max pooling: each of ``g`` added at its window's maximum."""
     kernel, stride, lo, _, dilation, _ = geom
     gx = np.empty(g.shape[:-2] + tuple(in_sp), dtype=g.dtype)
-    run = _kernel("max_pool2d_scatter", _scatter_builder, gx.size)
-    run(_rows(g), _rows(arg), gx.reshape((-1,) + gx.shape[-2:]), kernel[1], *stride, *lo,
-        *dilation)
+    kw = kernel[1]
+    run = _kernel(f"max_pool2d_scatter_{kw}", lambda prange: _scatter_source(prange, kw),
+                  gx.size)
+    run(_rows(g), _rows(arg), gx.reshape((-1,) + gx.shape[-2:]), *stride, *lo, *dilation)
     return gx

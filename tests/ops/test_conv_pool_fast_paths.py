@@ -4,10 +4,12 @@
   one (a GEMM per sample), each with NumPy's col2im and the compiled one, and against a
   textbook float64 formula, over strides, padding, dilation, groups, 1-3 spatial dims, odd
   sizes, several chunks and non-contiguous inputs, first and second derivatives included;
+  the weight gradient from the forward's kept im2col columns against columns gathered again;
 * max pooling: the NumPy kernels (threaded or not, with the tiling scatter) and the compiled
   Numba ones (serial or parallel) against a textbook formula (the first maximum of each
   window in row-major order wins, as in PyTorch), ties, NaN and -inf included;
-* ReLU: the threaded forward and gradient against ``np.maximum`` and ``g * (y > 0)``.
+* ReLU: the threaded forward, and the threaded or compiled gradient, against ``np.maximum``
+  and ``g * (y > 0)``.
 """
 
 from __future__ import annotations
@@ -139,6 +141,30 @@ def test_conv_layouts_agree_on_gradients(monkeypatch, case):
             np.testing.assert_allclose(fast, slow, rtol=1e-5, atol=1e-4)
 
 
+@pytest.mark.parametrize("case", [CONV_CASES[0], CONV_CASES[1], CONV_CASES[4]])
+@pytest.mark.parametrize("layout", ["sample", "channel"])
+def test_conv_kept_columns_give_the_same_weight_grad(monkeypatch, case, layout):
+    """The weight gradient from the forward's kept im2col columns equals the one from columns
+    gathered again in backward (columns over ``_KEEP_COLS_BYTES`` are not kept)."""
+    nd, n, c, o, spatial, kernel, stride, padding, dilation, groups = case
+    _layout(monkeypatch, layout)
+    rng = np.random.default_rng(9)
+    xa = rng.standard_normal((n, c) + spatial).astype(np.float32)
+    wa = rng.standard_normal((o, c // groups) + kernel).astype(np.float32)
+    grads = []
+    for limit in (1 << 30, 0):
+        monkeypatch.setattr(conv, "_KEEP_COLS_BYTES", limit)
+        x, w = torch.tensor(xa, requires_grad=True), torch.tensor(wa, requires_grad=True)
+        y = getattr(F, f"conv{nd}d")(x, w, None, stride, padding, dilation, groups)
+        kept = y.grad_fn._saved[2]
+        assert (kept is not None) == (limit > 0)
+        (y * y).sum().backward()
+        grads.append((w.grad.numpy(), x.grad.numpy()))
+        assert y.grad_fn._saved is None  # freed with the rest after backward
+    np.testing.assert_array_equal(grads[0][0], grads[1][0])
+    np.testing.assert_array_equal(grads[0][1], grads[1][1])
+
+
 @pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("transposed", [False, True])
 def test_conv_layouts_gradcheck(monkeypatch, layout, transposed):
@@ -199,11 +225,12 @@ POOL_CASES = [  # (shape, kernel, stride, padding, dilation)
 
 
 @pytest.fixture(params=["numpy", "numpy-threaded", "compiled", "compiled-parallel"])
-def pool_path(request, monkeypatch):
-    """Force one of max pooling's paths: NumPy or compiled, on one thread or two."""
+def kernel_path(request, monkeypatch):
+    """Force one of the pooling and ReLU kernels' paths: NumPy or compiled, on one thread or
+    two."""
     if request.param.startswith("compiled"):
         if _jit.load() is None:
-            pytest.skip("Numba is not installed: no compiled pooling")
+            pytest.skip("Numba is not installed: no compiled kernels")
     else:
         monkeypatch.setattr(_jit, "_numba", False)
     if request.param.endswith(("threaded", "parallel")):
@@ -212,7 +239,7 @@ def pool_path(request, monkeypatch):
 
 
 @pytest.mark.parametrize("case", POOL_CASES)
-def test_max_pool_matches_reference_with_ties(pool_path, case):
+def test_max_pool_matches_reference_with_ties(kernel_path, case):
     shape, kernel, stride, padding, dilation = case
     rng = np.random.default_rng(len(shape) + sum(kernel))
     # few distinct values, half of them the ReLU's zeros: most windows hold ties
@@ -234,7 +261,7 @@ def test_max_pool_matches_reference_with_ties(pool_path, case):
     np.testing.assert_allclose(x.grad.numpy(), expected.reshape(xa.shape), rtol=1e-6)
 
 
-def test_max_pool_paths_keep_nan_rule(pool_path):
+def test_max_kernel_paths_keep_nan_rule(kernel_path):
     rng = np.random.default_rng(7)
     xa = rng.standard_normal((4, 2, 6, 6)).astype(np.float32)
     xa[0, 0, 1, 1] = xa[3, 1, 4, 5] = np.nan
@@ -248,7 +275,7 @@ def test_max_pool_paths_keep_nan_rule(pool_path):
 
 
 @pytest.mark.parametrize("case", [POOL_CASES[1], POOL_CASES[3]])
-def test_max_pool_gradgradcheck(pool_path, case):
+def test_max_pool_gradgradcheck(kernel_path, case):
     shape, kernel, stride, padding, dilation = case
     x = torch.tensor(np.random.default_rng(5).permutation(int(np.prod(shape))).reshape(shape)
                      / 7.0, requires_grad=True)  # distinct values: differentiable
@@ -288,7 +315,7 @@ def test_compiled_max_pool_equals_numpy_path(monkeypatch, kernel, stride, paddin
 # ---- ReLU ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("contiguous", [True, False])
-def test_relu_threaded_matches_formula(threaded, contiguous):
+def test_relu_paths_match_formula(kernel_path, contiguous):
     rng = np.random.default_rng(6)
     xa = rng.standard_normal((6, 5, 7)).astype(np.float32)
     xa[0, 0, :3] = 0.0
@@ -304,7 +331,7 @@ def test_relu_threaded_matches_formula(threaded, contiguous):
     assert y.dtype == x.grad.dtype == torch.float32
 
 
-def test_relu_gradgradcheck_threaded(threaded):
+def test_relu_gradgradcheck(kernel_path):
     x = torch.tensor(np.random.default_rng(8).standard_normal((4, 5)), requires_grad=True)
     assert gradcheck(F.relu, (x,))
     assert gradgradcheck(F.relu, (x,))
