@@ -4,9 +4,9 @@ A convolution is one GEMM over strided windows: the padded input's windows (a ze
 ``as_strided`` view) are copied into an im2col matrix ``(n, C*prod(k), L)`` and multiplied by
 the ``(O, C*prod(k))`` weight matrix, which yields the ``(n, O, L)`` output directly in NCHW
 order (no transposed copy). The batch goes through in cache-sized chunks. The backward pass is
-two more GEMMs (the weight gradient against the im2col matrix, kept from the forward when it is
-not too large, else rebuilt chunk by chunk; the input gradient against the weight) and a col2im
-scatter, done as one slice-add per kernel offset or by a compiled kernel (``conv_fused``).
+two more GEMMs (the weight gradient against the im2col matrix rebuilt chunk by chunk, the input
+gradient against the weight) and a col2im scatter, done as one slice-add per kernel offset or,
+for 2-D convolutions with Numba installed, by a compiled kernel (``conv_fused``).
 
 Three primitives are closed under differentiation, so gradients of any order work:
 
@@ -49,7 +49,8 @@ class Geometry(tuple):
 
 # ---- array kernels --------------------------------------------------------------------------
 # The batch is processed in chunks whose im2col matrix is about _CHUNK_BYTES: the copy and the
-# GEMM that reads it then run from the cache instead of main memory.
+# GEMM that reads it then run from the cache instead of main memory, and no im2col matrix is
+# kept for backward.
 #
 # Two GEMM layouts. Sample-major: the columns are ``(n, C*prod(k), L)`` and each sample is its
 # own small GEMM, whose ``(O, L)`` result is already NCHW. Channel-major: the columns are
@@ -63,10 +64,6 @@ class Geometry(tuple):
 _CHUNK_BYTES = 1 << 20
 _CHANNEL_MAJOR_BYTES = 1 << 22  # larger chunks suit the large GEMM
 _CHANNEL_MAJOR_DEPTH = 64  # the GEMM depth C*prod(k) from which channel-major pays
-# A recorded convolution whose weight needs a gradient keeps its im2col columns for the weight
-# gradient when they take at most this much (the MNIST convnet's: 3 and 18 MB, saving ~3 ms
-# of gathering a step); larger ones are gathered again in backward, as memory matters more.
-_KEEP_COLS_BYTES = 1 << 26
 
 
 def _channel_major(depth: int) -> bool:
@@ -110,15 +107,10 @@ def _buffer(chunks: list, per_sample: int, dtype) -> np.ndarray:
     return np.empty((chunks[0][1] if chunks else 0) * per_sample, dtype=dtype)
 
 
-def conv_arrays(x: np.ndarray, w: np.ndarray, geom: Geometry, out_sp=None, bias=None,
-                keep_bytes: int = 0):
-    """``(conv(x, w) + bias, columns)`` on batched arrays: im2col of each chunk of samples,
-    then the GEMM; the bias is added to each chunk's result while it is in the cache.
-
-    When all the columns take at most ``keep_bytes``, the chunks are gathered into one flat
-    array, returned for the weight gradient to reuse (``cols`` of
-    ``conv_weight_grad_arrays``); otherwise ``columns`` is None and one chunk's buffer is
-    reused."""
+def conv_arrays(x: np.ndarray, w: np.ndarray, geom: Geometry, out_sp=None,
+                bias=None) -> np.ndarray:
+    """``conv(x, w) + bias`` on batched arrays: im2col of each chunk of samples, then the
+    GEMM; the bias is added to each chunk's result while it is in the cache."""
     stride, lo, hi, dil, groups = geom
     kernel = tuple(w.shape[2:])
     if out_sp is None:
@@ -133,12 +125,9 @@ def conv_arrays(x: np.ndarray, w: np.ndarray, geom: Geometry, out_sp=None, bias=
     y = np.empty((n, o, length), dtype=np.result_type(x, w))
     per_sample = prod(view.shape[1:])
     chunks = _chunks(n, per_sample * x.itemsize, cmajor)
-    keep = n * per_sample * x.itemsize <= keep_bytes
-    kept = np.empty(n * per_sample, dtype=x.dtype) if keep else None
-    buf = None if keep else _buffer(chunks, per_sample, x.dtype)
+    buf = _buffer(chunks, per_sample, x.dtype)
     for a, b in chunks:
-        part = buf if kept is None else kept[a * per_sample:b * per_sample]
-        cols = _grouped(_gather(view, a, b, len(kernel), part, cmajor), groups, b - a, length,
+        cols = _grouped(_gather(view, a, b, len(kernel), buf, cmajor), groups, b - a, length,
                         cmajor)
         if cmajor:
             res = np.matmul(wg, cols).reshape(o, b - a, length)
@@ -149,7 +138,7 @@ def conv_arrays(x: np.ndarray, w: np.ndarray, geom: Geometry, out_sp=None, bias=
             np.matmul(wg, cols, out=y[a:b].reshape(b - a, groups, o // groups, length))
             if bias is not None:
                 y[a:b] += bias.reshape(-1, 1)
-    return y.reshape((n, o) + out_sp), kept
+    return y.reshape((n, o) + out_sp)
 
 
 def conv_input_grad_arrays(gy: np.ndarray, w: np.ndarray, x_shape: tuple,
@@ -207,34 +196,29 @@ def conv_input_grad_arrays(gy: np.ndarray, w: np.ndarray, x_shape: tuple,
 
 
 def conv_weight_grad_arrays(x: np.ndarray, gy: np.ndarray, w_shape: tuple,
-                            geom: Geometry, cols=None) -> np.ndarray:
+                            geom: Geometry) -> np.ndarray:
     """The gradient of ``conv(x, w)`` with respect to ``w`` (batched arrays): per chunk, the
-    output gradient times the transposed im2col matrix, summed over the batch. ``cols`` are
-    the forward's kept columns of ``x``, if any (the same chunks: no gathering again)."""
+    output gradient times the transposed im2col matrix, summed over the batch."""
     stride, lo, hi, dil, groups = geom
     n, o = x.shape[0], w_shape[0]
     out_sp = tuple(gy.shape[2:])
     length = prod(out_sp)
     kernel = tuple(w_shape[2:])
+    view = window_view(pad_array(x, lo, hi), kernel, stride, dil, out_sp)
     gy3 = gy.reshape(n, o, length)
     depth = prod(w_shape[1:])
     cmajor = _channel_major(depth)
     acc = np.zeros((groups, o // groups, depth), dtype=np.result_type(x, gy))
-    per_sample = x.shape[1] * prod(kernel) * length
+    per_sample = prod(view.shape[1:])
     chunks = _chunks(n, per_sample * x.itemsize, cmajor)
-    if cols is None:
-        view = window_view(pad_array(x, lo, hi), kernel, stride, dil, out_sp)
-        buf = _buffer(chunks, per_sample, x.dtype)
+    buf = _buffer(chunks, per_sample, x.dtype)
     gbuf = _buffer(chunks, o * length, gy.dtype) if cmajor else None
     for a, b in chunks:
-        if cols is None:
-            part = _gather(view, a, b, len(kernel), buf, cmajor)
-        else:
-            part = cols[a * per_sample:b * per_sample]
-        xcols = _grouped(part, groups, b - a, length, cmajor)
+        cols = _grouped(_gather(view, a, b, len(kernel), buf, cmajor), groups, b - a, length,
+                        cmajor)
         g = _grouped(_gather(gy3, a, b, 1, gbuf, cmajor), groups, b - a, length, cmajor)
-        prods = np.matmul(g, xcols.transpose(0, 1, 3, 2))
-        acc += prods[0] if len(prods) == 1 else prods.sum(axis=0)
+        part = np.matmul(g, cols.transpose(0, 1, 3, 2))
+        acc += part[0] if len(part) == 1 else part.sum(axis=0)
     return acc.reshape(w_shape)
 
 
@@ -255,23 +239,20 @@ class Convolution(Function):
     def forward(ctx, x, w, b, geom, out_sp=None):
         nd = w.ndim - 2
         xb = _batched(x, nd)
-        needs = getattr(ctx, "needs_input_grad", None)  # None: not recorded
-        keep = _KEEP_COLS_BYTES if needs is not None and needs[1] else 0
-        y, cols = conv_arrays(xb, w, geom, out_sp, b, keep)
-        ctx.save_for_backward(x, w, cols)
+        y = conv_arrays(xb, w, geom, out_sp, b)
+        ctx.save_for_backward(x, w)
         ctx.geom = geom
         return y if xb is x else y[0]
 
     @staticmethod
     def backward(ctx, gy):
-        x, w, cols = ctx.saved_tensors
+        x, w = ctx.saved_tensors
         needs = ctx.needs_input_grad
         gx = gw = gb = None
         if needs[0]:
             gx = ConvInputGrad.apply(gy, w, tuple(x.shape), ctx.geom)
         if needs[1]:
-            gw = ConvWeightGrad.apply(x, gy, tuple(w.shape), ctx.geom,
-                                      None if cols is None else cols._data)
+            gw = ConvWeightGrad.apply(x, gy, tuple(w.shape), ctx.geom)
         if len(needs) > 2 and needs[2]:
             gb = ChannelSum.apply(gy, gy.ndim - w.ndim + 1)
         return (gx, gw, gb) + (None,) * (len(needs) - 3)
@@ -314,10 +295,9 @@ class ConvWeightGrad(Function):
     node_name = "ConvolutionBackwardBackward0"
 
     @staticmethod
-    def forward(ctx, x, gy, w_shape, geom, cols=None):
+    def forward(ctx, x, gy, w_shape, geom):
         nd = len(w_shape) - 2
-        gw = conv_weight_grad_arrays(_batched(x, nd), _batched(gy, nd), tuple(w_shape), geom,
-                                     cols)
+        gw = conv_weight_grad_arrays(_batched(x, nd), _batched(gy, nd), tuple(w_shape), geom)
         ctx.save_for_backward(x, gy)
         ctx.geom = geom
         return gw

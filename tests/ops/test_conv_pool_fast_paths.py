@@ -4,7 +4,6 @@
   one (a GEMM per sample), each with NumPy's col2im and the compiled one, and against a
   textbook float64 formula, over strides, padding, dilation, groups, 1-3 spatial dims, odd
   sizes, several chunks and non-contiguous inputs, first and second derivatives included;
-  the weight gradient from the forward's kept im2col columns against columns gathered again;
 * max pooling: the NumPy kernels (threaded or not, with the tiling scatter) and the compiled
   Numba ones (serial or parallel) against a textbook formula (the first maximum of each
   window in row-major order wins, as in PyTorch), ties, NaN and -inf included;
@@ -139,30 +138,6 @@ def test_conv_layouts_agree_on_gradients(monkeypatch, case):
     for other in results[1:]:
         for fast, slow in zip(other, results[0]):
             np.testing.assert_allclose(fast, slow, rtol=1e-5, atol=1e-4)
-
-
-@pytest.mark.parametrize("case", [CONV_CASES[0], CONV_CASES[1], CONV_CASES[4]])
-@pytest.mark.parametrize("layout", ["sample", "channel"])
-def test_conv_kept_columns_give_the_same_weight_grad(monkeypatch, case, layout):
-    """The weight gradient from the forward's kept im2col columns equals the one from columns
-    gathered again in backward (columns over ``_KEEP_COLS_BYTES`` are not kept)."""
-    nd, n, c, o, spatial, kernel, stride, padding, dilation, groups = case
-    _layout(monkeypatch, layout)
-    rng = np.random.default_rng(9)
-    xa = rng.standard_normal((n, c) + spatial).astype(np.float32)
-    wa = rng.standard_normal((o, c // groups) + kernel).astype(np.float32)
-    grads = []
-    for limit in (1 << 30, 0):
-        monkeypatch.setattr(conv, "_KEEP_COLS_BYTES", limit)
-        x, w = torch.tensor(xa, requires_grad=True), torch.tensor(wa, requires_grad=True)
-        y = getattr(F, f"conv{nd}d")(x, w, None, stride, padding, dilation, groups)
-        kept = y.grad_fn._saved[2]
-        assert (kept is not None) == (limit > 0)
-        (y * y).sum().backward()
-        grads.append((w.grad.numpy(), x.grad.numpy()))
-        assert y.grad_fn._saved is None  # freed with the rest after backward
-    np.testing.assert_array_equal(grads[0][0], grads[1][0])
-    np.testing.assert_array_equal(grads[0][1], grads[1][1])
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
