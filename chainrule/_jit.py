@@ -8,12 +8,15 @@ keeps its NumPy path, which stays the reference the kernels are tested against.
 A kernel is built from a *builder*, ``builder(prange) -> function``, once per
 (name, parallel) pair; Numba caches the machine code on disk, so later processes load it
 instead of compiling (about a second the first time). A parallel build runs its ``prange``
-loops on ``get_num_threads()`` threads.
+loops on ``get_num_threads()`` threads. Numba's thread pool takes one parallel launch at a
+time (a second, concurrent one aborts the process), so a parallel kernel called while another
+thread's launch is running runs its serial build on the calling thread instead.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 
 from ._parallel import get_num_threads
 
@@ -21,6 +24,24 @@ __all__ = ["load", "kernel"]
 
 _numba = None  # the module once loaded, False when absent or disabled
 _kernels: dict = {}
+_launch = threading.Lock()  # held while a parallel kernel runs on Numba's pool
+
+
+class _Parallel:
+    """A parallel kernel that falls back to its serial build when the pool is busy."""
+
+    __slots__ = ("name", "builder", "compiled")
+
+    def __init__(self, name: str, builder, compiled):
+        self.name, self.builder, self.compiled = name, builder, compiled
+
+    def __call__(self, *args):
+        if _launch.acquire(blocking=False):
+            try:
+                return self.compiled(*args)
+            finally:
+                _launch.release()
+        return kernel(self.name, False, self.builder)(*args)
 
 
 def load():
@@ -58,7 +79,19 @@ def kernel(name: str, parallel: bool, builder):
     if compiled is None:
         opts = {"parallel": parallel, "cache": True, "error_model": "numpy", "nogil": True}
         compiled = numba.njit(**opts)(builder(numba.prange if parallel else range))
+        if parallel:
+            compiled = _Parallel(name, builder, compiled)
         _kernels[(name, parallel)] = compiled
     if parallel:
         _sync_threads(numba)
     return compiled
+
+
+def _forget_launch() -> None:
+    """A forked child starts with no launch running (the parent's lock may have been held)."""
+    global _launch
+    _launch = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_launch)
