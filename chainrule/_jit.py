@@ -18,9 +18,9 @@ from __future__ import annotations
 import os
 import threading
 
-from ._parallel import get_num_threads
+from . import _parallel
 
-__all__ = ["load", "kernel"]
+__all__ = ["load", "kernel", "kernel_for"]
 
 _numba = None  # the module once loaded, False when absent or disabled
 _kernels: dict = {}
@@ -66,7 +66,7 @@ def load():
 
 def _sync_threads(numba) -> None:
     """Give Numba's parallel loops as many threads as chainrule's own loops have."""
-    n = max(1, min(get_num_threads(), numba.config.NUMBA_NUM_THREADS))
+    n = max(1, min(_parallel.get_num_threads(), numba.config.NUMBA_NUM_THREADS))
     if numba.get_num_threads() != n:
         numba.set_num_threads(n)
 
@@ -85,6 +85,14 @@ def kernel(name: str, parallel: bool, builder):
     if parallel:
         _sync_threads(numba)
     return compiled
+
+
+def kernel_for(name: str, size: int, builder, threshold: int | None = None):
+    """``kernel`` for arrays of ``size`` elements: the parallel build from ``threshold``
+    elements (default ``_parallel.PAR_MIN``) when several threads are allowed, else the serial
+    one (waking the pool costs more than a small array's work)."""
+    limit = _parallel.PAR_MIN if threshold is None else threshold
+    return kernel(name, size >= limit and _parallel.get_num_threads() > 1, builder)
 
 
 def _forget_launch() -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _jit, _parallel
+from .. import _jit
 
 __all__ = ["applies", "col2im2d"]
 
@@ -51,6 +51,5 @@ def col2im2d(cols: np.ndarray, gx: np.ndarray, start: int, geom) -> None:
     """Write the planes ``gx[start:start + n]`` (``gx`` is ``(N, groups * Cg, H, W)``) from a
     chunk's columns ``cols`` laid out ``(groups, kh, kw, Cg, n, OH, OW)`` (any strides)."""
     stride, lo, _, dilation, _ = geom
-    parallel = cols.size >= _parallel.PAR_MIN and _parallel.get_num_threads() > 1
-    run = _jit.kernel("col2im2d", parallel, _col2im_builder)
+    run = _jit.kernel_for("col2im2d", cols.size, _col2im_builder)
     run(cols, gx, start, *stride, *lo, *dilation)

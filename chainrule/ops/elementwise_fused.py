@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _jit, _parallel
+from .. import _jit
 
 __all__ = ["applies", "relu_grad"]
 
@@ -33,7 +33,6 @@ def _relu_grad_source(prange):
 def relu_grad(y: np.ndarray, g: np.ndarray) -> np.ndarray:
     """``g * (y > 0)`` for arrays that ``applies`` accepts."""
     out = np.empty_like(g)
-    parallel = y.size >= _parallel.PAR_MIN and _parallel.get_num_threads() > 1
-    run = _jit.kernel("relu_grad", parallel, _relu_grad_source)
+    run = _jit.kernel_for("relu_grad", y.size, _relu_grad_source)
     run(y.reshape(-1), g.reshape(-1), out.reshape(-1))
     return out

@@ -131,10 +131,8 @@ def _sgd(prange):
 
 
 def _compile(builder, size: int):
-    """The kernel of ``builder``: its parallel build for arrays of ``PAR_ELEMENTS`` or more
-    when several threads are allowed, else its serial build (waking the pool costs more)."""
-    parallel = size >= PAR_ELEMENTS and get_num_threads() > 1
-    return _jit.kernel(builder.__name__, parallel, builder)
+    """The kernel of ``builder``, parallel for arrays of ``PAR_ELEMENTS`` or more."""
+    return _jit.kernel_for(builder.__name__, size, builder, PAR_ELEMENTS)
 
 
 def rmsprop(arrays: list, alpha: float, lr: float, eps: float, weight_decay: float,

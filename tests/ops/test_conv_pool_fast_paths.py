@@ -236,7 +236,7 @@ def test_max_pool_matches_reference_with_ties(kernel_path, case):
     np.testing.assert_allclose(x.grad.numpy(), expected.reshape(xa.shape), rtol=1e-6)
 
 
-def test_max_kernel_paths_keep_nan_rule(kernel_path):
+def test_max_pool_paths_keep_nan_rule(kernel_path):
     rng = np.random.default_rng(7)
     xa = rng.standard_normal((4, 2, 6, 6)).astype(np.float32)
     xa[0, 0, 1, 1] = xa[3, 1, 4, 5] = np.nan
