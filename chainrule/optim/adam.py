@@ -102,19 +102,13 @@ class Adam(Optimizer):
                 arrays.append(state["max_exp_avg_sq"]._data)
             items.append(((step_size, bias_correction2_sqrt), arrays))
         decay = weight_decay != 0 and decoupled
-        effective_grad, lerp_ = self._effective_grad, self._lerp_
+        moments = self._adam_moments
+        factor, l2 = (1 - lr * weight_decay, 0) if decay else (1, weight_decay)
 
         def kernel(h, theta, g, m, v, *rest):
             step_size, bias_correction2_sqrt = h
             d, tmp = rest[-2:]
-            if decay:
-                theta *= 1 - lr * weight_decay
-            g = effective_grad(theta, g, d, maximize, 0 if decay else weight_decay)
-            lerp_(m, g, 1 - beta1, tmp)
-            v *= beta2
-            np.multiply(g, 1 - beta2, out=tmp)
-            tmp *= g
-            v += tmp
+            moments(theta, g, m, v, d, tmp, (beta1, beta2), factor, l2, maximize)
             if amsgrad:
                 np.maximum(rest[0], v, out=rest[0])
                 v = rest[0]
@@ -129,6 +123,5 @@ class Adam(Optimizer):
             np.subtract(theta, d, out=theta)
 
         fused = None if amsgrad else lambda h, arrays: _fused.adam(
-            arrays, beta1, beta2, h[0], h[1], eps, 0 if decay else weight_decay,
-            1 - lr * weight_decay if decay else 1, maximize)
+            arrays, beta1, beta2, h[0], h[1], eps, l2, factor, maximize)
         self._run_update(params, items, kernel, 2, fused)

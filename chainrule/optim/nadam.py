@@ -106,18 +106,13 @@ class NAdam(Optimizer):
                           [p._data, p._grad._data, state["exp_avg"]._data,
                            state["exp_avg_sq"]._data]))
         decay = weight_decay != 0 and decoupled
-        effective_grad, lerp_ = self._effective_grad, self._lerp_
+        moments = self._adam_moments
+        factor, l2 = (1 - lr * weight_decay, 0) if decay else (1, weight_decay)
 
         def kernel(h, theta, g, exp_avg, exp_avg_sq, d, tmp):
             bias_correction2, grad_coef, avg_coef = h
-            if decay:
-                theta *= 1 - lr * weight_decay
-            g = effective_grad(theta, g, d, maximize, 0 if decay else weight_decay)
-            lerp_(exp_avg, g, 1 - beta1, tmp)
-            exp_avg_sq *= beta2
-            np.multiply(g, 1 - beta2, out=tmp)
-            tmp *= g
-            exp_avg_sq += tmp
+            g = moments(theta, g, exp_avg, exp_avg_sq, d, tmp, (beta1, beta2), factor, l2,
+                        maximize)
             np.divide(exp_avg_sq, bias_correction2, out=tmp)
             np.sqrt(tmp, out=tmp)
             tmp += eps  # tmp: the denominator

@@ -420,6 +420,25 @@ class Optimizer:
             tmp *= 1.0 - weight
             np.subtract(end, tmp, out=start)
 
+    @classmethod
+    def _adam_moments(cls, theta: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray,
+                      buf: np.ndarray, tmp: np.ndarray, betas: tuple, decay: float, l2: float,
+                      maximize: bool) -> np.ndarray:
+        """The steps Adam/AdamW and NAdam share, in place: the decoupled decay ``theta *=
+        decay`` (skipped when 1), the effective gradient (``_effective_grad`` with the L2 term
+        ``l2``, into ``buf`` when it differs from ``g``), then the moments ``m <- lerp(m, g,
+        1 - beta1)`` and ``v <- beta2 * v + (1 - beta2) * g * g``. Returns the gradient."""
+        if decay != 1:
+            theta *= decay
+        g = cls._effective_grad(theta, g, buf, maximize, l2)
+        beta1, beta2 = betas
+        cls._lerp_(m, g, 1 - beta1, tmp)
+        v *= beta2
+        np.multiply(g, 1 - beta2, out=tmp)
+        tmp *= g
+        v += tmp
+        return g
+
     # ---- hooks -------------------------------------------------------------------------------
     def register_step_pre_hook(self, hook: Callable) -> _HookHandle:
         """Register ``hook(optimizer, args, kwargs)`` to run before ``step``; it may return
